@@ -1,0 +1,110 @@
+/**
+ * The event store port, with EventStoreDB semantics whatever the adapter.
+ *
+ * Positions are global and strictly increasing; a stream's revisions count from 0.
+ * `readAll({ fromPosition })` includes the event at that position (as EventStoreDB does);
+ * `subscribeToAll({ fromPosition })` starts strictly *after* it, so a stored checkpoint can be passed as is.
+ */
+
+export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | bigint;
+
+export interface EventMetadata {
+  correlationId: string;
+  causationId: string;
+  userId?: string;
+  traceparent?: string;
+  /** Version of the event's payload schema, for upcasting on read. */
+  schemaVersion?: number;
+}
+
+export interface EventData<Type extends string = string, Data = unknown> {
+  id: string;
+  type: Type;
+  data: Data;
+  metadata: EventMetadata;
+}
+
+export interface RecordedEvent<Type extends string = string, Data = unknown> extends EventData<Type, Data> {
+  streamId: string;
+  revision: bigint;
+  position: bigint;
+  recordedAt: Date;
+}
+
+export interface AppendOptions {
+  expectedRevision?: ExpectedRevision;
+}
+
+export interface AppendResult {
+  /** Revision of the last event in the stream after the append. */
+  nextExpectedRevision: bigint;
+  /** Global position of the last event appended. */
+  position: bigint;
+}
+
+export type Direction = 'forwards' | 'backwards';
+
+export interface ReadStreamOptions {
+  direction?: Direction;
+  /** Inclusive. Defaults to the start (forwards) or the end (backwards). */
+  fromRevision?: bigint;
+  maxCount?: number;
+}
+
+export interface AllFilter {
+  streamPrefixes?: readonly string[];
+  eventTypes?: readonly string[];
+}
+
+export interface ReadAllOptions {
+  direction?: Direction;
+  /** Inclusive. Defaults to the start (forwards) or the end (backwards). */
+  fromPosition?: bigint;
+  maxCount?: number;
+  filter?: AllFilter;
+}
+
+export interface SubscribeToAllOptions {
+  /** Exclusive: the subscription delivers events after this position. Omit to start from the beginning. */
+  fromPosition?: bigint;
+  filter?: AllFilter;
+}
+
+/** Catch-up then live, in order. Consume with `for await`; `close()` ends the iteration. */
+export interface AllSubscription extends AsyncIterable<RecordedEvent> {
+  /**
+   * The position the subscription has read up to, counting events its filter skipped
+   * (EventStoreDB reports it through checkpoints). Undefined until it has read something.
+   */
+  readonly scannedPosition: bigint | undefined;
+  close(): Promise<void>;
+}
+
+export interface EventStore {
+  appendToStream(stream: string, events: readonly EventData[], options?: AppendOptions): Promise<AppendResult>;
+  /** Resolves to an empty list when the stream does not exist. */
+  readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
+  subscribeToAll(options?: SubscribeToAllOptions): AllSubscription;
+  /** Position of the newest event in the store, 0n when it is empty. */
+  headPosition(): Promise<bigint>;
+  close(): Promise<void>;
+}
+
+export class WrongExpectedVersionError extends Error {
+  override readonly name = 'WrongExpectedVersionError';
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedRevision,
+    readonly actual: bigint | 'no_stream',
+  ) {
+    super(`stream ${streamId}: expected revision ${String(expected)}, actual ${String(actual)}`);
+  }
+}
+
+export const matchesFilter = (filter: AllFilter | undefined, streamId: string, type: string): boolean => {
+  if (!filter) return true;
+  if (filter.eventTypes && !filter.eventTypes.includes(type)) return false;
+  if (filter.streamPrefixes && !filter.streamPrefixes.some((prefix) => streamId.startsWith(prefix))) return false;
+  return true;
+};
