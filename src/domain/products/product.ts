@@ -1,0 +1,116 @@
+import type { Decider } from '../shared/decider.js';
+import { conflict, notFound, ruleViolated } from '../shared/errors.js';
+import type { Money } from '../shared/money.js';
+import type { ProductCommand } from './commands.js';
+import type { ProductEvent } from './events.js';
+
+type ReservationStatus = 'reserved' | 'committed' | 'released' | 'returned' | 'rejected';
+
+export interface Product {
+  exists: boolean;
+  productId: string;
+  price: Money;
+  onHand: number;
+  reserved: number;
+  /** Per order: how much it holds and where that stands, so every inventory command is idempotent per order. */
+  reservations: ReadonlyMap<string, { quantity: number; status: ReservationStatus }>;
+}
+
+export const initialState = (): Product => ({
+  exists: false,
+  productId: '',
+  price: { amount: 0, currency: 'EUR' },
+  onHand: 0,
+  reserved: 0,
+  reservations: new Map(),
+});
+
+export const available = (product: Product): number => product.onHand - product.reserved;
+
+const withReservation = (product: Product, orderId: string, quantity: number, status: ReservationStatus) =>
+  new Map(product.reservations).set(orderId, { quantity, status });
+
+export const decide = (command: ProductCommand, state: Product): ProductEvent[] => {
+  if (command.type === 'CreateProduct') {
+    if (state.exists) throw conflict('product_exists', `product ${command.data.productId} already exists`);
+    return [{ type: 'ProductCreated', data: command.data }];
+  }
+  if (!state.exists) throw notFound('product_not_found', 'no such product');
+  const productId = state.productId;
+  switch (command.type) {
+    case 'ChangePrice':
+      return [{ type: 'ProductPriceChanged', data: { productId, price: command.data.price } }];
+    case 'AdjustStock': {
+      if (state.onHand + command.data.delta < state.reserved)
+        throw ruleViolated(
+          'stock_below_reserved',
+          `on hand would be ${state.onHand + command.data.delta}, below the ${state.reserved} reserved`,
+        );
+      return [{ type: 'StockAdjusted', data: { productId, ...command.data } }];
+    }
+    case 'ReserveStock': {
+      const { orderId, quantity } = command.data;
+      if (state.reservations.has(orderId)) return [];
+      if (available(state) < quantity)
+        return [{ type: 'StockReservationRejected', data: { productId, orderId, quantity, available: available(state) } }];
+      return [{ type: 'StockReserved', data: { productId, orderId, quantity } }];
+    }
+    case 'CommitReservation': {
+      const reservation = state.reservations.get(command.data.orderId);
+      if (reservation?.status !== 'reserved') return [];
+      return [{ type: 'StockReservationCommitted', data: { productId, orderId: command.data.orderId, quantity: reservation.quantity } }];
+    }
+    case 'ReleaseReservation': {
+      const reservation = state.reservations.get(command.data.orderId);
+      if (reservation?.status !== 'reserved') return [];
+      return [{ type: 'StockReservationReleased', data: { productId, orderId: command.data.orderId, quantity: reservation.quantity } }];
+    }
+    case 'ReturnStock': {
+      const reservation = state.reservations.get(command.data.orderId);
+      if (reservation?.status !== 'committed') return [];
+      return [{ type: 'StockReturned', data: { productId, orderId: command.data.orderId, quantity: reservation.quantity } }];
+    }
+  }
+};
+
+export const evolve = (state: Product, event: ProductEvent): Product => {
+  switch (event.type) {
+    case 'ProductCreated':
+      return { ...state, exists: true, productId: event.data.productId, price: event.data.price, onHand: event.data.initialStock };
+    case 'ProductPriceChanged':
+      return { ...state, price: event.data.price };
+    case 'StockAdjusted':
+      return { ...state, onHand: state.onHand + event.data.delta };
+    case 'StockReserved':
+      return {
+        ...state,
+        reserved: state.reserved + event.data.quantity,
+        reservations: withReservation(state, event.data.orderId, event.data.quantity, 'reserved'),
+      };
+    case 'StockReservationRejected':
+      return { ...state, reservations: withReservation(state, event.data.orderId, event.data.quantity, 'rejected') };
+    case 'StockReservationCommitted':
+      return {
+        ...state,
+        onHand: state.onHand - event.data.quantity,
+        reserved: state.reserved - event.data.quantity,
+        reservations: withReservation(state, event.data.orderId, event.data.quantity, 'committed'),
+      };
+    case 'StockReservationReleased':
+      return {
+        ...state,
+        reserved: state.reserved - event.data.quantity,
+        reservations: withReservation(state, event.data.orderId, event.data.quantity, 'released'),
+      };
+    case 'StockReturned':
+      return {
+        ...state,
+        onHand: state.onHand + event.data.quantity,
+        reservations: withReservation(state, event.data.orderId, event.data.quantity, 'returned'),
+      };
+  }
+};
+
+export const productDecider: Decider<Product, ProductCommand, ProductEvent> = { decide, evolve, initialState };
+
+export const productStream = (productId: string): string => `product-${productId}`;
