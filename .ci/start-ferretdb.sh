@@ -29,19 +29,23 @@ logfile="$dir/ferretdb.log"
 timeout_s="${FERRETDB_START_TIMEOUT:-30}"
 
 free_port() {
+  local p=""
   if command -v python3 >/dev/null 2>&1; then
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-  elif command -v node >/dev/null 2>&1; then
-    node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
-  else
+    p="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()' 2>/dev/null || true)"
+  fi
+  if [[ -z "$p" ]] && command -v node >/dev/null 2>&1; then
+    p="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})' 2>/dev/null || true)"
+  fi
+  if [[ -z "$p" ]]; then
     # bash fallback: random high port that nothing answers on
-    local p
     for _ in $(seq 1 50); do
       p=$((20000 + RANDOM % 40000))
-      if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+      if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then break; fi
+      p=""
     done
-    return 1
   fi
+  [[ -n "$p" ]] || { log "error: could not find a free port"; return 1; }
+  echo "$p"
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

@@ -7,16 +7,16 @@ const productId = 'p-1';
 const orderId = 'o-1';
 const price = { amount: 1250, currency: 'EUR' };
 
-const created = (initialStock = 10): ProductEvent => ({
-  type: 'ProductCreated',
-  data: { productId, sku: 'SKU-1', name: 'Mug', description: '', price, initialStock, createdBy: 'admin-1' },
+const creation = (initialStock = 10) => ({
+  productId, sku: 'SKU-1', name: 'Mug', description: '', price, initialStock, createdBy: 'admin-1',
 });
+const created = (initialStock = 10): ProductEvent => ({ type: 'ProductCreated', data: creation(initialStock) });
 const reserved = (quantity: number, order = orderId): ProductEvent => ({ type: 'StockReserved', data: { productId, orderId: order, quantity } });
 const committed = (quantity: number): ProductEvent => ({ type: 'StockReservationCommitted', data: { productId, orderId, quantity } });
 
 describe('product decider', () => {
   describe('CreateProduct', () => {
-    const create = { type: 'CreateProduct', data: created().data } as const;
+    const create = { type: 'CreateProduct', data: creation() } as const;
     it('creates a product that does not exist yet', () => given().when(create).then(created()));
     it('refuses to create it twice', () => given(created()).when(create).thenRefuses('conflict', 'product_exists'));
   });

@@ -68,6 +68,11 @@ export interface SubscribeToAllOptions {
   /** Exclusive: the subscription delivers events after this position. Omit to start from the beginning. */
   fromPosition?: bigint;
   filter?: AllFilter;
+  /**
+   * Called when every event up to `position` (matching the filter or not) has been delivered and the
+   * subscription is waiting for more: lets a consumer whose filter skips most events know how far it is.
+   */
+  onIdle?: (position: bigint) => void;
 }
 
 /** Catch-up then live, in order. Consume with `for await`; `close()` ends the iteration. */

@@ -9,6 +9,10 @@ type ReservationStatus = 'reserved' | 'committed' | 'released' | 'returned' | 'r
 export interface Product {
   exists: boolean;
   productId: string;
+  sku: string;
+  name: string;
+  description: string;
+  createdBy: string;
   price: Money;
   onHand: number;
   reserved: number;
@@ -19,6 +23,10 @@ export interface Product {
 export const initialState = (): Product => ({
   exists: false,
   productId: '',
+  sku: '',
+  name: '',
+  description: '',
+  createdBy: '',
   price: { amount: 0, currency: 'EUR' },
   onHand: 0,
   reserved: 0,
@@ -76,7 +84,17 @@ export const decide = (command: ProductCommand, state: Product): ProductEvent[] 
 export const evolve = (state: Product, event: ProductEvent): Product => {
   switch (event.type) {
     case 'ProductCreated':
-      return { ...state, exists: true, productId: event.data.productId, price: event.data.price, onHand: event.data.initialStock };
+      return {
+        ...state,
+        exists: true,
+        productId: event.data.productId,
+        sku: event.data.sku,
+        name: event.data.name,
+        description: event.data.description,
+        createdBy: event.data.createdBy,
+        price: event.data.price,
+        onHand: event.data.initialStock,
+      };
     case 'ProductPriceChanged':
       return { ...state, price: event.data.price };
     case 'StockAdjusted':

@@ -19,7 +19,7 @@ const PAGE = 1000;
 export const catchUpSubscription = (
   scanAfter: ScanAfter,
   signal: AppendSignal,
-  options: { fromPosition?: bigint; filter?: AllFilter; pollMs: number },
+  options: { fromPosition?: bigint; filter?: AllFilter; onIdle?: (position: bigint) => void; pollMs: number },
 ): AllSubscription => {
   let closed = false;
   let scanned: bigint | undefined = options.fromPosition;
@@ -40,6 +40,7 @@ export const catchUpSubscription = (
       }
       if (scannedTo !== undefined) scanned = scannedTo;
       if (events.length === 0 && scannedTo === undefined) {
+        if (scanned !== undefined) options.onIdle?.(scanned);
         await Promise.race([signal.waitAfter(seen, options.pollMs), closedSignal]);
       }
     }

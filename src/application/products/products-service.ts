@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import type { ProductCommand } from '../../domain/products/commands.js';
+import { productDecider, productStream } from '../../domain/products/product.js';
+import { conflict } from '../../domain/shared/errors.js';
+import type { Money } from '../../domain/shared/money.js';
+import type { CommandContext } from '../commands/command-context.js';
+import type { CommandHandler } from '../commands/command-handler.js';
+import type { FindQuery, Page, ReadStore } from '../ports/read-store.js';
+import type { UniqueClaims } from '../uniqueness/unique-claims.js';
+import { type ProductView, productViewOf } from './product-view.js';
+
+export interface ProductChange {
+  product: ProductView;
+  revision: bigint;
+  position: bigint;
+}
+
+export interface NewProduct {
+  sku: string;
+  name: string;
+  description?: string | undefined;
+  price: Money;
+  initialStock: number;
+}
+
+const skuKey = (sku: string) => sku.trim().toLowerCase();
+
+/** Catalog and inventory use cases: commands on the product aggregate, queries on its read model. */
+export class ProductsService {
+  constructor(
+    private readonly commands: CommandHandler,
+    private readonly claims: UniqueClaims,
+    private readonly readStore: ReadStore,
+  ) {}
+
+  async create(input: NewProduct, context: CommandContext & { userId: string }): Promise<ProductChange> {
+    const productId = randomUUID();
+    const claim = await this.claims.claim('product_sku', skuKey(input.sku), productId, productStream, context);
+    if (!claim.claimed) throw conflict('sku_taken', `a product with sku ${input.sku} exists already`);
+    return this.execute(productId, {
+      type: 'CreateProduct',
+      data: {
+        productId,
+        sku: input.sku,
+        name: input.name,
+        description: input.description ?? '',
+        price: input.price,
+        initialStock: input.initialStock,
+        createdBy: context.userId,
+      },
+    }, context);
+  }
+
+  changePrice(productId: string, price: Money, context: CommandContext, expectedRevision?: bigint): Promise<ProductChange> {
+    return this.execute(productId, { type: 'ChangePrice', data: { price } }, context, expectedRevision);
+  }
+
+  adjustStock(productId: string, adjustment: { delta: number; reason: string }, context: CommandContext, expectedRevision?: bigint) {
+    return this.execute(productId, { type: 'AdjustStock', data: adjustment }, context, expectedRevision);
+  }
+
+  async get(productId: string): Promise<ProductView | null> {
+    return (await this.readStore.get('products', productId)) as unknown as ProductView | null;
+  }
+
+  async list(query: { q?: string | undefined; limit: number; cursor?: string | undefined }): Promise<Page<ProductView>> {
+    const find: FindQuery = { limit: query.limit, cursor: query.cursor, orderBy: 'createdAt' };
+    if (query.q) find.search = { fields: ['name', 'sku'], text: query.q };
+    return (await this.readStore.find('products', find)) as unknown as Page<ProductView>;
+  }
+
+  private async execute(productId: string, command: ProductCommand, context: CommandContext, expectedRevision?: bigint): Promise<ProductChange> {
+    const result = await this.commands.handle(productDecider, productStream(productId), command, context, {
+      ...(expectedRevision === undefined ? {} : { expectedRevision }),
+    });
+    return { product: productViewOf(result.state, result.revision), revision: result.revision, position: result.position };
+  }
+}

@@ -1,0 +1,19 @@
+import type { CancellationReason, OrderLine } from './events.js';
+
+type NoData = Record<string, never>;
+
+export type OrderCommand =
+  | {
+      type: 'PlaceOrder';
+      data: { orderId: string; customerId: string; items: OrderLine[]; paymentToken: string; placedAt: string };
+    }
+  // Issued by the order-fulfilment saga:
+  | { type: 'NoteStockReserved'; data: { productId: string } }
+  | { type: 'NoteStockReservationFailed'; data: { productId: string } }
+  | { type: 'NotePaymentCaptured'; data: { paymentId: string } }
+  | { type: 'NotePaymentDeclined'; data: { reason: string } }
+  | { type: 'NotePaymentTimedOut'; data: NoData }
+  | { type: 'ConfirmOrder'; data: NoData }
+  | { type: 'NoteRefunded'; data: { paymentId: string } }
+  // Issued by the saga (stock, payment) or by a customer or admin (`by`: their user id):
+  | { type: 'CancelOrder'; data: { reason: CancellationReason; by?: string } };

@@ -1,0 +1,144 @@
+import type { Decider } from '../shared/decider.js';
+import { conflict, notFound, ruleViolated } from '../shared/errors.js';
+import type { Money } from '../shared/money.js';
+import type { OrderCommand } from './commands.js';
+import type { CancellationReason, OrderEvent, OrderLine, OrderStatus } from './events.js';
+import { priceOrderLines } from './order-lines.js';
+
+export type ReservationStatus = 'reserved' | 'failed';
+export type PaymentStatus = 'awaiting' | 'captured' | 'declined' | 'timed_out';
+
+export interface Order {
+  exists: boolean;
+  orderId: string;
+  customerId: string;
+  status: OrderStatus;
+  items: readonly OrderLine[];
+  total: Money;
+  paymentToken: string;
+  placedAt: string;
+  /** Per product of the order, once the product has answered the reservation. */
+  reservations: ReadonlyMap<string, ReservationStatus>;
+  payment: { status: PaymentStatus; paymentId: string | null; refunded: boolean };
+  cancellationReason: CancellationReason | null;
+}
+
+export const initialState = (): Order => ({
+  exists: false,
+  orderId: '',
+  customerId: '',
+  status: 'pending',
+  items: [],
+  total: { amount: 0, currency: 'EUR' },
+  paymentToken: '',
+  placedAt: '',
+  reservations: new Map(),
+  payment: { status: 'awaiting', paymentId: null, refunded: false },
+  cancellationReason: null,
+});
+
+export const allItemsReserved = (order: Order): boolean =>
+  order.items.length > 0 && order.items.every((item) => order.reservations.get(item.productId) === 'reserved');
+
+export const anyReservationFailed = (order: Order): boolean => [...order.reservations.values()].includes('failed');
+
+/** The products holding stock for this order: what the saga releases (pending) or returns (confirmed) on cancellation. */
+export const reservedProductIds = (order: Order): string[] =>
+  order.items.filter((item) => order.reservations.get(item.productId) === 'reserved').map((item) => item.productId);
+
+export const paymentCaptured = (order: Order): boolean => order.payment.status === 'captured';
+
+export const canConfirm = (order: Order): boolean => order.status === 'pending' && allItemsReserved(order) && paymentCaptured(order);
+
+/** A captured payment of a cancelled order that has not been refunded yet. */
+export const refundDue = (order: Order): boolean =>
+  order.status === 'cancelled' && paymentCaptured(order) && !order.payment.refunded;
+
+const cancel = (state: Order, reason: CancellationReason, by: string | undefined): OrderEvent[] => {
+  if (state.status === 'cancelled') throw conflict('order_already_cancelled', 'the order is already cancelled');
+  // Stock and payment failures can only cancel a pending order: once confirmed, the saga lost a race and
+  // there is nothing to undo. Only the customer (or an admin) cancels a confirmed order, which refunds it.
+  if (state.status === 'confirmed' && reason !== 'customer_request') return [];
+  const data = { orderId: state.orderId, reason, previousStatus: state.status, refundDue: paymentCaptured(state) };
+  return [{ type: 'OrderCancelled', data: by === undefined ? data : { ...data, by } }];
+};
+
+const noteReservation = (state: Order, productId: string, status: ReservationStatus): OrderEvent[] => {
+  if (!state.items.some((item) => item.productId === productId))
+    throw ruleViolated('item_not_in_order', `product ${productId} is not part of this order`);
+  if (state.status !== 'pending' || state.reservations.has(productId)) return [];
+  const type = status === 'reserved' ? 'OrderStockReserved' : 'OrderStockReservationFailed';
+  return [{ type, data: { orderId: state.orderId, productId } }];
+};
+
+export const decide = (command: OrderCommand, state: Order): OrderEvent[] => {
+  if (command.type === 'PlaceOrder') {
+    if (state.exists) throw conflict('order_exists', `order ${command.data.orderId} already exists`);
+    const total = priceOrderLines(command.data.items);
+    const { orderId, customerId, items, paymentToken, placedAt } = command.data;
+    return [{ type: 'OrderPlaced', data: { orderId, customerId, items, total, paymentToken, placedAt } }];
+  }
+  if (!state.exists) throw notFound('order_not_found', 'no such order');
+  const orderId = state.orderId;
+  switch (command.type) {
+    case 'NoteStockReserved':
+      return noteReservation(state, command.data.productId, 'reserved');
+    case 'NoteStockReservationFailed':
+      return noteReservation(state, command.data.productId, 'failed');
+    case 'NotePaymentCaptured':
+      // Recorded even after a cancellation: money was taken, so the saga has to give it back.
+      if (paymentCaptured(state)) return [];
+      return [
+        {
+          type: 'OrderPaymentCaptured',
+          data: { orderId, paymentId: command.data.paymentId, refundDue: state.status === 'cancelled' },
+        },
+      ];
+    case 'NotePaymentDeclined':
+      if (state.status === 'cancelled' || state.payment.status !== 'awaiting') return [];
+      return [{ type: 'OrderPaymentDeclined', data: { orderId, reason: command.data.reason } }];
+    case 'NotePaymentTimedOut':
+      if (state.status === 'cancelled' || state.payment.status !== 'awaiting') return [];
+      return [{ type: 'OrderPaymentTimedOut', data: { orderId } }];
+    case 'ConfirmOrder':
+      if (!canConfirm(state)) return [];
+      return [{ type: 'OrderConfirmed', data: { orderId } }];
+    case 'CancelOrder':
+      return cancel(state, command.data.reason, command.data.by);
+    case 'NoteRefunded':
+      if (!refundDue(state)) return [];
+      return [{ type: 'OrderRefunded', data: { orderId, paymentId: command.data.paymentId } }];
+  }
+};
+
+const withReservation = (order: Order, productId: string, status: ReservationStatus) =>
+  new Map(order.reservations).set(productId, status);
+
+export const evolve = (state: Order, event: OrderEvent): Order => {
+  switch (event.type) {
+    case 'OrderPlaced': {
+      const { orderId, customerId, items, total, paymentToken, placedAt } = event.data;
+      return { ...state, exists: true, orderId, customerId, items, total, paymentToken, placedAt, status: 'pending' };
+    }
+    case 'OrderStockReserved':
+      return { ...state, reservations: withReservation(state, event.data.productId, 'reserved') };
+    case 'OrderStockReservationFailed':
+      return { ...state, reservations: withReservation(state, event.data.productId, 'failed') };
+    case 'OrderPaymentCaptured':
+      return { ...state, payment: { ...state.payment, status: 'captured', paymentId: event.data.paymentId } };
+    case 'OrderPaymentDeclined':
+      return { ...state, payment: { ...state.payment, status: 'declined' } };
+    case 'OrderPaymentTimedOut':
+      return { ...state, payment: { ...state.payment, status: 'timed_out' } };
+    case 'OrderConfirmed':
+      return { ...state, status: 'confirmed' };
+    case 'OrderCancelled':
+      return { ...state, status: 'cancelled', cancellationReason: event.data.reason };
+    case 'OrderRefunded':
+      return { ...state, payment: { ...state.payment, refunded: true } };
+  }
+};
+
+export const orderDecider: Decider<Order, OrderCommand, OrderEvent> = { decide, evolve, initialState };
+
+export const orderStream = (orderId: string): string => `order-${orderId}`;

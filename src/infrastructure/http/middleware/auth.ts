@@ -1,0 +1,35 @@
+import type { RequestHandler } from 'express';
+import { forbidden, unauthorized } from '../problem.js';
+import type { Principal, Role } from '../request-context.js';
+
+/** Verifies an access token; rejects (any error) when it is not one this platform issued and still valid. */
+export interface AccessTokenVerifier {
+  verify(token: string): Promise<Principal>;
+}
+
+/** Reads `Authorization: Bearer`; a present but bad token is 401 even on public routes. */
+export const authenticate =
+  (verifier: AccessTokenVerifier): RequestHandler =>
+  async (req, _res, next) => {
+    const header = req.get('Authorization');
+    if (header === undefined) return next();
+    const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
+    if (!match) return next(unauthorized('the Authorization header must be "Bearer <token>"'));
+    try {
+      req.principal = await verifier.verify(match[1]!);
+    } catch {
+      return next(unauthorized('the access token is not valid'));
+    }
+    next();
+  };
+
+export const requireSignedIn: RequestHandler = (req, _res, next) => next(req.principal ? undefined : unauthorized());
+
+export const requireRole =
+  (role: Role): RequestHandler =>
+  (req, _res, next) => {
+    if (!req.principal) return next(unauthorized());
+    next(req.principal.roles.includes(role) ? undefined : forbidden(`this needs the ${role} role`));
+  };
+
+export const isAdmin = (principal: Principal | undefined): boolean => principal?.roles.includes('admin') ?? false;

@@ -1,0 +1,26 @@
+import type { Request } from 'express';
+import type { z } from 'zod';
+import { badRequest, validationProblem } from './problem.js';
+
+/** Validates once, at the boundary; a mismatch is a 400 listing each path and message. */
+export const parseWith = <Schema extends z.ZodType>(schema: Schema, value: unknown): z.infer<Schema> => {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw validationProblem(parsed.error);
+  return parsed.data;
+};
+
+export const body = <Schema extends z.ZodType>(req: Request, schema: Schema): z.infer<Schema> => parseWith(schema, req.body);
+export const query = <Schema extends z.ZodType>(req: Request, schema: Schema): z.infer<Schema> => parseWith(schema, req.query);
+
+const REVISION = /^(?:W\/)?"(\d{1,19})"$/;
+
+/** `If-Match: "<revision>"` pins the stream revision a command expects; absent means "retry my own conflicts". */
+export const ifMatch = (req: Request): bigint | undefined => {
+  const header = req.get('If-Match');
+  if (header === undefined) return undefined;
+  const match = REVISION.exec(header.trim());
+  if (!match) throw badRequest('If-Match must be a quoted revision, e.g. "3"', [{ path: 'If-Match', message: 'not a revision' }]);
+  return BigInt(match[1]!);
+};
+
+export const etag = (revision: bigint | number): string => `"${revision}"`;

@@ -1,0 +1,201 @@
+import type Database from 'better-sqlite3';
+import {
+  assertIdentifier,
+  type CollectionSpec,
+  type DocumentChange,
+  documentKey,
+  type FindQuery,
+  type Page,
+  type ProjectionTarget,
+  type ReadDocument,
+  type ReadStore,
+  type Scalar,
+  type StoredDocument,
+} from '../../application/ports/read-store.js';
+import { openSqlite, type SqliteSynchronous } from '../sqlite/open-sqlite.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS projection_checkpoints (
+    projection TEXT NOT NULL, generation INTEGER NOT NULL, position INTEGER NOT NULL,
+    PRIMARY KEY (projection, generation)
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS projection_active (projection TEXT PRIMARY KEY, generation INTEGER NOT NULL) WITHOUT ROWID;
+`;
+
+const field = (name: string): string => (name === 'id' ? 'id' : `json_extract(doc, '$.${assertIdentifier(name)}')`);
+const bindable = (value: Scalar): string | number | null => (typeof value === 'boolean' ? Number(value) : value);
+const likePattern = (text: string): string => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** Read models in a SQLite file: a table per collection and generation; checkpoints commit with the changes. */
+export class SqliteReadStore implements ReadStore {
+  private readonly db: Database.Database;
+  private readonly collections = new Map<string, { projection: string; spec: CollectionSpec }>();
+  private readonly active = new Map<string, number>();
+  private readonly created = new Set<string>();
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(file: string, synchronous: SqliteSynchronous = 'NORMAL') {
+    this.db = openSqlite(file, synchronous);
+    this.db.exec(SCHEMA);
+  }
+
+  async define(projection: string, collections: readonly CollectionSpec[]): Promise<void> {
+    for (const spec of collections) this.collections.set(assertIdentifier(spec.name), { projection, spec });
+    const generation = await this.activeGeneration(projection);
+    this.ensureTables({ projection, generation });
+  }
+
+  async get(collection: string, id: string): Promise<ReadDocument | null> {
+    const doc = this.statement(`SELECT doc FROM ${this.activeTable(collection)} WHERE id = ?`).pluck().get(id) as string | undefined;
+    return doc === undefined ? null : (JSON.parse(doc) as ReadDocument);
+  }
+
+  async find(collection: string, query: FindQuery): Promise<Page<ReadDocument>> {
+    const clauses: string[] = [];
+    const params: (string | number | null)[] = [];
+    for (const [name, value] of Object.entries(query.where ?? {})) {
+      clauses.push(value === null ? `${field(name)} IS NULL` : `${field(name)} = ?`);
+      if (value !== null) params.push(bindable(value));
+    }
+    if (query.search && query.search.text !== '') {
+      clauses.push(`(${query.search.fields.map((name) => `lower(${field(name)}) LIKE ? ESCAPE '\\'`).join(' OR ')})`);
+      for (const _ of query.search.fields) params.push(likePattern(query.search.text));
+    }
+    const sort = field(query.orderBy ?? 'id');
+    const descending = query.direction === 'desc';
+    if (query.cursor !== undefined) {
+      const after = decodeCursor(query.cursor);
+      const op = descending ? '<' : '>';
+      clauses.push(`(${sort} ${op} ? OR (${sort} = ? AND id ${op} ?))`);
+      params.push(bindable(after.sort), bindable(after.sort), after.id);
+    }
+    const order = descending ? 'DESC' : 'ASC';
+    const sql =
+      `SELECT doc FROM ${this.activeTable(collection)}` +
+      (clauses.length ? ` WHERE ${clauses.join(' AND ')}` : '') +
+      ` ORDER BY ${sort} ${order}, id ${order} LIMIT ?`;
+    const rows = this.statement(sql).pluck().all(...params, query.limit + 1) as string[];
+    const items = rows.slice(0, query.limit).map((doc) => JSON.parse(doc) as ReadDocument);
+    const last = items[items.length - 1];
+    const sortField = query.orderBy ?? 'id';
+    return {
+      items,
+      nextCursor: rows.length > query.limit && last ? encodeCursor({ sort: (last[sortField] ?? null) as Scalar, id: last.id }) : null,
+    };
+  }
+
+  async activeGeneration(projection: string): Promise<number> {
+    let generation = this.active.get(projection);
+    if (generation === undefined) {
+      generation = (this.statement('SELECT generation FROM projection_active WHERE projection = ?').pluck().get(projection) as number | undefined) ?? 0;
+      this.active.set(projection, generation);
+    }
+    return generation;
+  }
+
+  async checkpoint(target: ProjectionTarget): Promise<bigint> {
+    const position = this.statement('SELECT position FROM projection_checkpoints WHERE projection = ? AND generation = ?')
+      .pluck()
+      .get(target.projection, target.generation) as number | undefined;
+    return BigInt(position ?? 0);
+  }
+
+  async load(target: ProjectionTarget, keys: ReadonlyArray<{ collection: string; id: string }>): Promise<Map<string, StoredDocument>> {
+    this.ensureTables(target);
+    const found = new Map<string, StoredDocument>();
+    const idsByCollection = new Map<string, string[]>();
+    for (const { collection, id } of keys) idsByCollection.set(collection, [...(idsByCollection.get(collection) ?? []), id]);
+    for (const [collection, ids] of idsByCollection) {
+      for (let start = 0; start < ids.length; start += 500) {
+        const chunk = ids.slice(start, start + 500);
+        const sql = `SELECT id, position, doc FROM ${this.table(collection, target.generation)} WHERE id IN (${chunk.map(() => '?').join(',')})`;
+        for (const row of this.db.prepare(sql).raw().all(...chunk) as [string, number, string][]) {
+          found.set(documentKey(collection, row[0]), { document: JSON.parse(row[2]) as ReadDocument, position: BigInt(row[1]) });
+        }
+      }
+    }
+    return found;
+  }
+
+  async commit(target: ProjectionTarget, changes: readonly DocumentChange[], checkpoint: bigint): Promise<void> {
+    this.ensureTables(target);
+    const write = this.db.transaction(() => {
+      for (const change of changes) {
+        const table = this.table(change.collection, target.generation);
+        if (change.document === null) this.statement(`DELETE FROM ${table} WHERE id = ?`).run(change.id);
+        else
+          this.statement(
+            `INSERT INTO ${table} (id, position, doc) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET position = excluded.position, doc = excluded.doc`,
+          ).run(change.id, Number(change.position), JSON.stringify(change.document));
+      }
+      this.statement(
+        'INSERT INTO projection_checkpoints (projection, generation, position) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET position = excluded.position',
+      ).run(target.projection, target.generation, Number(checkpoint));
+    });
+    write.immediate();
+  }
+
+  async activate(target: ProjectionTarget): Promise<void> {
+    const previous = await this.activeGeneration(target.projection);
+    this.db.transaction(() => {
+      this.statement('INSERT INTO projection_active (projection, generation) VALUES (?, ?) ON CONFLICT DO UPDATE SET generation = excluded.generation').run(
+        target.projection,
+        target.generation,
+      );
+    }).immediate();
+    this.active.set(target.projection, target.generation);
+    if (previous !== target.generation) await this.drop({ projection: target.projection, generation: previous });
+  }
+
+  async drop(target: ProjectionTarget): Promise<void> {
+    this.db.transaction(() => {
+      for (const collection of this.collectionsOf(target.projection)) {
+        const table = this.table(collection, target.generation);
+        this.db.exec(`DROP TABLE IF EXISTS ${table}`);
+        this.created.delete(table);
+      }
+      this.statement('DELETE FROM projection_checkpoints WHERE projection = ? AND generation = ?').run(target.projection, target.generation);
+    }).immediate();
+    this.statements.clear();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  private collectionsOf(projection: string): string[] {
+    return [...this.collections].filter(([, owner]) => owner.projection === projection).map(([name]) => name);
+  }
+
+  private ensureTables(target: ProjectionTarget): void {
+    for (const collection of this.collectionsOf(target.projection)) {
+      const table = this.table(collection, target.generation);
+      if (this.created.has(table)) continue;
+      this.db.exec(`CREATE TABLE IF NOT EXISTS ${table} (id TEXT PRIMARY KEY, position INTEGER NOT NULL, doc TEXT NOT NULL)`);
+      for (const name of this.collections.get(collection)?.spec.indexes ?? [])
+        this.db.exec(`CREATE INDEX IF NOT EXISTS ${table}_${assertIdentifier(name)} ON ${table} (${field(name)})`);
+      this.created.add(table);
+    }
+  }
+
+  private table(collection: string, generation: number): string {
+    if (!this.collections.has(collection)) throw new Error(`unknown collection ${collection}`);
+    return `rm_${collection}_${generation}`;
+  }
+
+  private activeTable(collection: string): string {
+    const owner = this.collections.get(collection);
+    if (!owner) throw new Error(`unknown collection ${collection}`);
+    return this.table(collection, this.active.get(owner.projection) ?? 0);
+  }
+
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}

@@ -1,0 +1,138 @@
+import type { AllSubscription, EventStore, RecordedEvent } from '../application/ports/event-store.js';
+import type { ProjectionTarget, ReadStore } from '../application/ports/read-store.js';
+import { applyEvents } from './apply-events.js';
+import { PositionWaiters } from './position-waiters.js';
+import { eventTypesOf, type Projection } from './projection.js';
+
+export interface ProjectionFault {
+  eventId: string;
+  eventType: string;
+  position: string;
+  message: string;
+  attempts: number;
+}
+
+export interface WorkerOptions {
+  decode: (event: RecordedEvent) => RecordedEvent;
+  batchSize?: number;
+  retries?: number;
+  retryDelayMs?: number;
+  onFault?: (fault: ProjectionFault) => void;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves after the microtasks queued now, so an iterator that has an event ready wins the race against it. */
+const nextTurn = () => new Promise<undefined>((resolve) => setImmediate(resolve, undefined));
+
+/**
+ * Runs one generation of a projection: subscribes to `$all` after its checkpoint (filtered to the event types
+ * it handles), applies events in batches and commits each batch with its checkpoint. A failing batch is retried
+ * with backoff; when retries run out the worker stops with a fault that names the event. Nothing is skipped.
+ */
+export class ProjectionWorker {
+  readonly processed = new PositionWaiters();
+  fault: ProjectionFault | undefined;
+  private subscription: AllSubscription | undefined;
+  private stopped = false;
+  private applying = false;
+  private idlePosition: bigint | undefined;
+  private done: Promise<void> | undefined;
+
+  constructor(
+    readonly projection: Projection,
+    readonly target: ProjectionTarget,
+    private readonly events: EventStore,
+    private readonly readStore: ReadStore,
+    private readonly options: WorkerOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    const checkpoint = await this.readStore.checkpoint(this.target);
+    this.processed.advance(checkpoint);
+    this.subscription = this.events.subscribeToAll({
+      fromPosition: checkpoint,
+      filter: { eventTypes: eventTypesOf(this.projection) },
+      onIdle: (position) => this.idleAt(position),
+    });
+    this.done = this.run(this.subscription);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.subscription?.close();
+    await this.done;
+  }
+
+  /** The subscription has delivered everything up to `position`; it counts once the batch in hand is committed. */
+  private idleAt(position: bigint): void {
+    this.idlePosition = position;
+    if (!this.applying) this.processed.advance(position);
+  }
+
+  private async run(subscription: AllSubscription): Promise<void> {
+    const batchSize = this.options.batchSize ?? 1000;
+    const iterator = subscription[Symbol.asyncIterator]();
+    let pending: Promise<IteratorResult<RecordedEvent>> | undefined;
+    try {
+      while (!this.stopped) {
+        const batch: RecordedEvent[] = [];
+        // Take what is ready now, up to a batch; wait only when nothing is.
+        for (;;) {
+          pending ??= iterator.next();
+          const next = batch.length === 0 ? await pending : await Promise.race([pending, nextTurn()]);
+          if (next === undefined) break;
+          pending = undefined;
+          if (next.done) return;
+          batch.push(this.options.decode(next.value));
+          this.applying = true;
+          if (batch.length >= batchSize) break;
+        }
+        await this.applyWithRetry(batch);
+        this.applying = false;
+        if (this.fault) return;
+        this.processed.advance(batch[batch.length - 1]!.position);
+        if (this.idlePosition !== undefined) this.processed.advance(this.idlePosition);
+      }
+    } finally {
+      if (this.fault) await subscription.close();
+    }
+  }
+
+  private async applyWithRetry(batch: RecordedEvent[]): Promise<void> {
+    const retries = this.options.retries ?? 5;
+    const last = batch[batch.length - 1]!;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await applyEvents(this.projection, this.readStore, this.target, batch, last.position);
+        return;
+      } catch (error) {
+        if (attempt > retries) {
+          const culprit = await this.findCulprit(batch);
+          this.fault = {
+            eventId: culprit.id,
+            eventType: culprit.type,
+            position: culprit.position.toString(),
+            message: error instanceof Error ? error.message : String(error),
+            attempts: attempt,
+          };
+          this.options.onFault?.(this.fault);
+          return;
+        }
+        await sleep((this.options.retryDelayMs ?? 100) * 2 ** (attempt - 1));
+      }
+    }
+  }
+
+  /** Applies the batch one event at a time to name the event that fails (the ones before it land). */
+  private async findCulprit(batch: RecordedEvent[]): Promise<RecordedEvent> {
+    for (const event of batch) {
+      try {
+        await applyEvents(this.projection, this.readStore, this.target, [event], event.position);
+        this.processed.advance(event.position);
+      } catch {
+        return event;
+      }
+    }
+    return batch[batch.length - 1]!;
+  }
+}

@@ -1,0 +1,33 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EventStore } from '../../src/application/ports/event-store.js';
+import { MemoryEventStore } from '../../src/infrastructure/event-store/memory-event-store.js';
+import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
+import { eventStoreConformance } from './event-store.cases.js';
+
+eventStoreConformance('MemoryEventStore', async () => new MemoryEventStore());
+
+eventStoreConformance('SqliteEventStore', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ledgerflow-event-store-'));
+  const store = new SqliteEventStore(join(dir, 'events.db'));
+  const close = store.close.bind(store);
+  store.close = async () => {
+    await close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return store;
+});
+
+const esdbUrl = process.env.EVENTSTORE_URL ?? '';
+/** Held in a variable so that this spec loads (and typechecks) even before the adapter exists. */
+const esdbModule = '../../src/infrastructure/event-store/esdb-event-store.js';
+
+eventStoreConformance(
+  'EsdbEventStore',
+  async () => {
+    const { EsdbEventStore } = (await import(esdbModule)) as { EsdbEventStore: new (connectionString: string) => EventStore };
+    return new EsdbEventStore(esdbUrl);
+  },
+  esdbUrl.startsWith('esdb://') ? {} : { pendingReason: 'set EVENTSTORE_URL to an esdb:// connection string to run' },
+);
