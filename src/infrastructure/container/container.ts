@@ -1,0 +1,43 @@
+import { Container } from 'inversify';
+import { CommandHandler } from '../../application/commands/command-handler.js';
+import { createEventRegistry } from '../../application/events/event-catalog.js';
+import { UniqueClaims } from '../../application/uniqueness/unique-claims.js';
+import { ProjectionSupervisor } from '../../projections/projection-supervisor.js';
+import type { Config } from '../config/config.js';
+import { createEventStore } from '../event-store/create-event-store.js';
+import type { Logger } from '../logging/logger.js';
+import { createReadStore } from '../read-store/create-read-store.js';
+import type { PlatformModule } from '../modules/platform-module.js';
+import { TOKENS } from './tokens.js';
+
+/**
+ * The composition root: adapters chosen by configuration, everything else wired once, as singletons.
+ * Domain and application classes stay free of decorators; they are built here by plain factories.
+ */
+export const buildContainer = async (config: Config, logger: Logger, modules: readonly PlatformModule[]): Promise<Container> => {
+  const container = new Container({ defaultScope: 'Singleton' });
+  container.bind(TOKENS.Config).toConstantValue(config);
+  container.bind(TOKENS.Logger).toConstantValue(logger);
+  container.bind(TOKENS.EventStore).toConstantValue(await createEventStore(config));
+  container.bind(TOKENS.ReadStore).toConstantValue(await createReadStore(config));
+  container.bind(TOKENS.EventRegistry).toConstantValue(createEventRegistry());
+  container
+    .bind(TOKENS.CommandHandler)
+    .toDynamicValue((ctx) => new CommandHandler(ctx.get(TOKENS.EventStore), ctx.get(TOKENS.EventRegistry)));
+  container.bind(TOKENS.UniqueClaims).toDynamicValue((ctx) => new UniqueClaims(ctx.get(TOKENS.EventStore)));
+  container.bind(TOKENS.Projections).toDynamicValue((ctx) => {
+    const registry = ctx.get(TOKENS.EventRegistry);
+    return new ProjectionSupervisor(modules.flatMap((module) => module.projections ?? []), ctx.get(TOKENS.EventStore), ctx.get(TOKENS.ReadStore), {
+      decode: (event) => registry.decode(event),
+      onFault: (projection, fault) => logger.error({ projection, fault }, 'projection faulted'),
+    });
+  });
+  container.bind(TOKENS.UserDirectory).toConstantValue({ find: async () => null });
+  container.bind(TOKENS.AccessTokenVerifier).toConstantValue({
+    verify: async () => {
+      throw new Error('no access tokens are accepted until JWT auth is configured');
+    },
+  });
+  for (const module of modules) module.bind?.(container, config);
+  return container;
+};

@@ -1,0 +1,29 @@
+import type { ServiceIdentifier } from 'inversify';
+import type { CommandHandler } from '../../application/commands/command-handler.js';
+import type { EventRegistry } from '../../application/events/event-registry.js';
+import type { EventStore } from '../../application/ports/event-store.js';
+import type { ReadStore } from '../../application/ports/read-store.js';
+import type { UserDirectory } from '../../application/ports/user-directory.js';
+import type { ProductsService } from '../../application/products/products-service.js';
+import type { UniqueClaims } from '../../application/uniqueness/unique-claims.js';
+import type { ProjectionSupervisor } from '../../projections/projection-supervisor.js';
+import type { Config } from '../config/config.js';
+import type { AccessTokenVerifier } from '../http/middleware/auth.js';
+import type { Logger } from '../logging/logger.js';
+
+const token = <T>(name: string): ServiceIdentifier<T> => Symbol.for(`ledgerflow.${name}`);
+
+/** The composition root's service identifiers; nothing outside src/infrastructure/container refers to them. */
+export const TOKENS = {
+  Config: token<Config>('Config'),
+  Logger: token<Logger>('Logger'),
+  EventStore: token<EventStore>('EventStore'),
+  ReadStore: token<ReadStore>('ReadStore'),
+  EventRegistry: token<EventRegistry>('EventRegistry'),
+  CommandHandler: token<CommandHandler>('CommandHandler'),
+  UniqueClaims: token<UniqueClaims>('UniqueClaims'),
+  Projections: token<ProjectionSupervisor>('Projections'),
+  UserDirectory: token<UserDirectory>('UserDirectory'),
+  AccessTokenVerifier: token<AccessTokenVerifier>('AccessTokenVerifier'),
+  ProductsService: token<ProductsService>('ProductsService'),
+} as const;

@@ -1,0 +1,177 @@
+import {
+  type AppendResult as ClientAppendResult,
+  BACKWARDS,
+  type Direction as ClientDirection,
+  END,
+  EventStoreDBClient,
+  FORWARDS,
+  jsonEvent,
+  type JSONType,
+  type ReadPosition,
+  START,
+  StreamNotFoundError,
+  WrongExpectedVersionError as ClientWrongExpectedVersionError,
+} from '@eventstore/db-client';
+import {
+  type AllSubscription,
+  type AppendOptions,
+  type AppendResult,
+  type Direction,
+  type EventData,
+  type EventStore,
+  type ExpectedRevision,
+  matchesFilter,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeToAllOptions,
+  WrongExpectedVersionError,
+} from '../../application/ports/event-store.js';
+import { EsdbAllSubscription } from './esdb/all-subscription.js';
+import { knownPosition, toClientPosition } from './esdb/positions.js';
+import { isSystemEvent, toRecordedEvent } from './esdb/recorded-event.js';
+import { toActualRevision, toClientExpectedRevision } from './esdb/revisions.js';
+import { assertExpectedRevision } from './expected-revision.js';
+
+const toJsonEvent = (event: EventData) =>
+  jsonEvent({ id: event.id, type: event.type, data: event.data as JSONType, metadata: event.metadata });
+
+/** The production event store: EventStoreDB (or KurrentDB) over gRPC, through the official client. */
+export class EsdbEventStore implements EventStore {
+  private readonly client: EventStoreDBClient;
+  private readonly subscriptions = new Set<EsdbAllSubscription>();
+
+  /** e.g. `esdb://localhost:2113?tls=false` */
+  constructor(connectionString: string) {
+    this.client = EventStoreDBClient.connectionString(connectionString);
+  }
+
+  async appendToStream(stream: string, events: readonly EventData[], options: AppendOptions = {}): Promise<AppendResult> {
+    const expected = options.expectedRevision ?? 'any';
+    if (events.length === 0) return this.appendNothing(stream, expected);
+    let result: ClientAppendResult;
+    try {
+      result = await this.client.appendToStream(stream, events.map(toJsonEvent), {
+        expectedRevision: toClientExpectedRevision(expected),
+      });
+    } catch (error) {
+      if (error instanceof ClientWrongExpectedVersionError) {
+        throw new WrongExpectedVersionError(stream, expected, toActualRevision(error.actualVersion));
+      }
+      throw error;
+    }
+    // Only with `throwOnAppendFailure=false` in the connection string, whose batch path misreports the revision.
+    if (!result.success) throw new WrongExpectedVersionError(stream, expected, await this.lastRevision(stream));
+    return {
+      nextExpectedRevision: result.nextExpectedRevision,
+      // Servers before 22.6 give no position for an idempotent re-append: read it back.
+      position: knownPosition(result.position?.commit) ?? (await this.positionAt(stream, result.nextExpectedRevision)),
+    };
+  }
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    if (options.maxCount !== undefined && options.maxCount <= 0) return [];
+    const backwards = options.direction === 'backwards';
+    const read = this.client.readStream(stream, {
+      direction: backwards ? BACKWARDS : FORWARDS,
+      fromRevision: options.fromRevision ?? (backwards ? END : START),
+      maxCount: options.maxCount,
+    });
+    const events: RecordedEvent[] = [];
+    try {
+      for await (const resolved of read) {
+        const event = toRecordedEvent(resolved);
+        if (event) events.push(event);
+      }
+    } catch (error) {
+      // Thrown while iterating, not by readStream() itself.
+      if (error instanceof StreamNotFoundError) return [];
+      throw error;
+    }
+    return events;
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncGenerator<RecordedEvent> {
+    const maxCount = options.maxCount ?? Number.POSITIVE_INFINITY;
+    if (maxCount <= 0) return;
+    let count = 0;
+    // readAll takes no filter in this client (it always sends NoFilter), so the filter applies here.
+    for await (const event of this.userEvents(options.direction ?? 'forwards', options.fromPosition)) {
+      if (!matchesFilter(options.filter, event.streamId, event.type)) continue;
+      yield event;
+      if (++count >= maxCount) return;
+    }
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): AllSubscription {
+    const subscription: EsdbAllSubscription = new EsdbAllSubscription(
+      (clientOptions) => this.client.subscribeToAll(clientOptions),
+      options,
+      () => this.subscriptions.delete(subscription),
+    );
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async headPosition(): Promise<bigint> {
+    // The newest records are often the system projections' links: skip past them to the newest event of ours.
+    for await (const event of this.read(BACKWARDS, END)) return event.position;
+    return 0n;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
+    await this.client.dispose();
+  }
+
+  /** `$all` without system events, from a position included in either direction. */
+  private async *userEvents(direction: Direction, fromPosition: bigint | undefined): AsyncGenerator<RecordedEvent> {
+    if (fromPosition === undefined) {
+      yield* this.read(direction === 'backwards' ? BACKWARDS : FORWARDS, direction === 'backwards' ? END : START);
+      return;
+    }
+    if (direction === 'forwards') {
+      yield* this.read(FORWARDS, toClientPosition(fromPosition));
+      return;
+    }
+    // Backwards, EventStoreDB reads from *before* a position (it is taken as the end of a record): fetch the event
+    // at the position itself first.
+    for await (const event of this.read(FORWARDS, toClientPosition(fromPosition), 1)) {
+      if (event.position === fromPosition) yield event;
+    }
+    yield* this.read(BACKWARDS, toClientPosition(fromPosition));
+  }
+
+  private async *read(direction: ClientDirection, fromPosition: ReadPosition, maxCount?: number): AsyncGenerator<RecordedEvent> {
+    const read = this.client.readAll({ direction, fromPosition, maxCount });
+    let complete = false;
+    try {
+      for await (const resolved of read) {
+        const event = toRecordedEvent(resolved);
+        if (event && !isSystemEvent(event)) yield event;
+      }
+      complete = true;
+    } finally {
+      // A reader that stops early would leave the gRPC call open ($all reads have no deadline).
+      if (!complete) await read.cancel().catch(() => undefined);
+    }
+  }
+
+  /** EventStoreDB answers an empty append without a position (and 0 for a missing stream's revision). */
+  private async appendNothing(stream: string, expected: ExpectedRevision): Promise<AppendResult> {
+    const [last] = await this.readStream(stream, { direction: 'backwards', maxCount: 1 });
+    assertExpectedRevision(stream, expected, last?.revision);
+    return { nextExpectedRevision: last?.revision ?? -1n, position: last?.position ?? 0n };
+  }
+
+  private async lastRevision(stream: string): Promise<bigint | 'no_stream'> {
+    const [last] = await this.readStream(stream, { direction: 'backwards', maxCount: 1 });
+    return last?.revision ?? 'no_stream';
+  }
+
+  private async positionAt(stream: string, revision: bigint): Promise<bigint> {
+    const [event] = await this.readStream(stream, { fromRevision: revision, maxCount: 1 });
+    if (!event) throw new Error(`${stream}@${revision} was appended but cannot be read back`);
+    return event.position;
+  }
+}

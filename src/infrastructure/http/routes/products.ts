@@ -1,0 +1,71 @@
+import { Router } from 'express';
+import type { ProductView } from '../../../application/products/product-view.js';
+import type { ProductsService } from '../../../application/products/products-service.js';
+import type { UserDirectory } from '../../../application/ports/user-directory.js';
+import { sendCommandResult } from '../command-response.js';
+import { requireRole } from '../middleware/auth.js';
+import { minPosition, type ReadModelProgress } from '../middleware/read-your-writes.js';
+import { notFoundProblem } from '../problem.js';
+import { commandContext } from '../request-context.js';
+import { Id } from '../schemas/common.js';
+import { AdjustStockBody, ChangePriceBody, CreateProductBody, ProductListQuery } from '../schemas/products.js';
+import { body, etag, ifMatch, query } from '../validate.js';
+
+export interface ProductsRoutesDeps {
+  products: ProductsService;
+  users: UserDirectory;
+  progress: ReadModelProgress;
+}
+
+const productId = (raw: unknown): string => {
+  const parsed = Id.safeParse(raw);
+  if (!parsed.success) throw notFoundProblem('no such product');
+  return parsed.data;
+};
+
+/** Catalog and inventory over HTTP: parse, authorise, call the application, answer. */
+export const productsRoutes = ({ products, users, progress }: ProductsRoutesDeps): Router => {
+  const router = Router();
+  const present = async ({ createdBy, ...product }: ProductView) => ({ ...product, createdBy: await users.find(createdBy) });
+
+  router.post('/', requireRole('admin'), async (req, res) => {
+    const input = body(req, CreateProductBody);
+    const change = await products.create(input, { ...commandContext(req), userId: req.principal!.userId });
+    sendCommandResult(res, {
+      status: 201,
+      body: await present(change.product),
+      position: change.position,
+      revision: change.revision,
+      location: `/api/v1/products/${change.product.id}`,
+    });
+  });
+
+  router.get('/', minPosition(progress, 'products'), async (req, res) => {
+    const { q, limit, cursor } = query(req, ProductListQuery);
+    const page = await products.list({ q, limit, cursor });
+    res.json({ items: await Promise.all(page.items.map(present)), nextCursor: page.nextCursor });
+  });
+
+  router.get('/:id', minPosition(progress, 'products'), async (req, res) => {
+    const product = await products.get(productId(req.params.id));
+    if (!product) throw notFoundProblem('no such product');
+    res.setHeader('ETag', etag(product.version));
+    res.json(await present(product));
+  });
+
+  router.put('/:id/price', requireRole('admin'), async (req, res) => {
+    const id = productId(req.params.id);
+    const { price } = body(req, ChangePriceBody);
+    const change = await products.changePrice(id, price, commandContext(req), ifMatch(req));
+    sendCommandResult(res, { status: 200, body: await present(change.product), position: change.position, revision: change.revision });
+  });
+
+  router.post('/:id/stock-adjustments', requireRole('admin'), async (req, res) => {
+    const id = productId(req.params.id);
+    const adjustment = body(req, AdjustStockBody);
+    const change = await products.adjustStock(id, adjustment, commandContext(req), ifMatch(req));
+    sendCommandResult(res, { status: 200, body: await present(change.product), position: change.position, revision: change.revision });
+  });
+
+  return router;
+};

@@ -1,0 +1,5 @@
+import { catalogModule } from './catalog-module.js';
+import type { PlatformModule } from './platform-module.js';
+
+/** Every bounded context of the platform, in the order their routes are mounted. */
+export const allModules: readonly PlatformModule[] = [catalogModule];

@@ -1,0 +1,19 @@
+import type { Container } from 'inversify';
+import type { Projection } from '../../projections/projection.js';
+import type { Config } from '../config/config.js';
+import type { HttpModule } from '../http/app.js';
+
+/**
+ * One bounded context's contribution to the platform: its bindings, its projections, its routes.
+ * The platform knows contexts only through this shape, so adding one is adding a module to the list.
+ */
+export interface PlatformModule {
+  name: string;
+  bind?(container: Container, config: Config): void;
+  projections?: readonly Projection[];
+  /** Routes that run before authentication and body parsing (e.g. the JWKS document). */
+  publicRoutes?(container: Container): HttpModule[];
+  routes?(container: Container): HttpModule[];
+  /** Work to do once everything is bound and the projections run (e.g. ensure the admin account). */
+  start?(container: Container): Promise<void>;
+}

@@ -1,0 +1,67 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadConfig } from './config/config.js';
+import { buildContainer } from './container/container.js';
+import { TOKENS } from './container/tokens.js';
+import { createApp } from './http/app.js';
+import { healthRoutes } from './http/routes/health.js';
+import { createLogger } from './logging/logger.js';
+import { allModules } from './modules/all-modules.js';
+import type { PlatformModule } from './modules/platform-module.js';
+
+export interface Platform {
+  url: string;
+  port: number;
+  /** Stops accepting requests, lets in-flight ones finish, stops the projections and closes the stores. */
+  stop(): Promise<void>;
+}
+
+/** Boots every role in one process: the all-in-one server behind `npm start` (and the API specs). */
+export const startPlatform = async (env: NodeJS.ProcessEnv = process.env, modules: readonly PlatformModule[] = allModules): Promise<Platform> => {
+  const config = loadConfig(env);
+  const logger = createLogger(config.LOG_LEVEL);
+  const container = await buildContainer(config, logger, modules);
+  const projections = container.get(TOKENS.Projections);
+  await projections.start();
+  void projections.catchUp(24 * 60 * 60 * 1000);
+  for (const module of modules) await module.start?.(container);
+
+  const app = createApp({
+    logger,
+    verifier: container.get(TOKENS.AccessTokenVerifier),
+    publicModules: [
+      {
+        path: '/health',
+        router: healthRoutes([
+          {
+            name: 'projections',
+            check: async () => ({ ok: projections.allCaughtUpOnce, detail: projections.allCaughtUpOnce ? 'caught up' : 'catching up' }),
+          },
+          { name: 'event-store', check: async () => (await container.get(TOKENS.EventStore).headPosition(), { ok: true }) },
+        ]),
+      },
+      ...modules.flatMap((module) => module.publicRoutes?.(container) ?? []),
+    ],
+    modules: modules.flatMap((module) => module.routes?.(container) ?? []),
+  });
+
+  const server: Server = await new Promise((resolve) => {
+    const listening = app.listen(config.PORT, () => resolve(listening));
+  });
+  const { port } = server.address() as AddressInfo;
+  logger.info({ port, eventStore: config.EVENTSTORE_URL ?? 'sqlite', readModels: config.MONGODB_URL ? 'mongodb' : 'embedded' }, 'ledgerflow is serving');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await projections.stop();
+      await container.get(TOKENS.ReadStore).close();
+      await container.get(TOKENS.EventStore).close();
+      logger.info('ledgerflow stopped');
+    })());
+  return { url: `http://127.0.0.1:${port}`, port, stop };
+};

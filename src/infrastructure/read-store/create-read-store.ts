@@ -1,0 +1,15 @@
+import { join } from 'node:path';
+import type { ReadStore } from '../../application/ports/read-store.js';
+import type { Config } from '../config/config.js';
+import { MemoryReadStore } from './memory-read-store.js';
+import { SqliteReadStore } from './sqlite-read-store.js';
+
+/** MONGODB_URL selects MongoDB (or FerretDB); otherwise read models live beside the events: SQLite, or memory with memory:. */
+export const createReadStore = async (config: Config): Promise<ReadStore> => {
+  if (config.MONGODB_URL) {
+    const { MongoReadStore } = await import('./mongo-read-store.js');
+    return MongoReadStore.connect(config.MONGODB_URL);
+  }
+  if (config.EVENTSTORE_URL?.startsWith('memory:')) return new MemoryReadStore();
+  return new SqliteReadStore(join(config.DATA_DIR, 'read-models.sqlite'), config.SQLITE_SYNCHRONOUS);
+};

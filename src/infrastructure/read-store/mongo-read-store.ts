@@ -1,0 +1,352 @@
+import {
+  type AnyBulkWriteOperation,
+  type Collection,
+  type Db,
+  type Document,
+  type Filter,
+  MongoBulkWriteError,
+  MongoClient,
+  MongoServerError,
+  type Sort,
+} from 'mongodb';
+import {
+  assertIdentifier,
+  type CollectionSpec,
+  type DocumentChange,
+  documentKey,
+  type FindQuery,
+  type Page,
+  type ProjectionTarget,
+  type ReadDocument,
+  type ReadStore,
+  type Scalar,
+  type StoredDocument,
+} from '../../application/ports/read-store.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+
+/*
+ * Read models in MongoDB 6+ or FerretDB 1.24+ (CI tests this adapter against FerretDB with its SQLite backend).
+ * Only what both servers do alike is used. FerretDB 1.24 differences this adapter relies on or avoids:
+ *  - no multi-document transactions: a commit is not atomic. Every document remembers the position of the last
+ *    event applied to it (`_position`) and each write is guarded by it, so a batch replayed after a crash
+ *    between the document writes and the checkpoint write applies nothing twice (see `commit`).
+ *  - an unordered bulkWrite (`ordered: false`) stops at the first write error, like an ordered one, instead of
+ *    carrying on with the rest: commits use ordered bulk writes and resume after each ignorable error.
+ *  - no findOneAndUpdate with a projection, no pipeline (aggregation) updates, no `$group` with several
+ *    accumulators (wrong results), no partial or TTL indexes, no Decimal128, no change streams: none is used.
+ *    Plain `$set` updates, replaceOne/deleteOne with upsert, single-field-ascending compound indexes, `$or`,
+ *    `$in`, `$type`, `$regex` with `$options: 'i'`, and sort on a field plus `_id` behave as in MongoDB.
+ *  - The duplicate-key error (11000) of an upsert whose filter did not match an existing `_id` is reported as
+ *    MongoDB does, which is what the position guard relies on.
+ *
+ * Layout: one physical collection per collection and generation (`<collection>__g<generation>`) holding
+ * `{ _id: id, _position: number, ...fields }`; `projection_checkpoints` `{ _id: '<projection>#<generation>',
+ * projection, generation, position }`; `projection_active` `{ _id: projection, generation }`.
+ * Positions are stored as numbers: exact up to 2^53, which `toPosition` enforces.
+ *
+ * Filters are built only from validated pieces: field names pass `assertIdentifier` (never a `$` or a `.`),
+ * values must be scalars (an object such as `{ $ne: null }` is refused), search text is regex-escaped.
+ */
+
+const CHECKPOINTS = 'projection_checkpoints';
+const ACTIVE = 'projection_active';
+const DUPLICATE_KEY = 11000;
+const NAMESPACE_NOT_FOUND = 26;
+const LOAD_CHUNK = 500;
+
+interface StoredShape extends Document {
+  _id: string;
+  _position: number;
+}
+interface CheckpointShape extends Document {
+  _id: string;
+  projection: string;
+  generation: number;
+  position: number;
+}
+interface ActiveShape extends Document {
+  _id: string;
+  generation: number;
+}
+
+/** BSON sort order of the types a JSON document holds (null and missing sort alike, first). */
+const TYPE_ORDER = ['null', 'number', 'string', 'object', 'array', 'bool'] as const;
+type BsonType = (typeof TYPE_ORDER)[number];
+
+const bsonType = (value: Scalar): BsonType =>
+  value === null ? 'null' : typeof value === 'number' ? 'number' : typeof value === 'string' ? 'string' : 'bool';
+
+const fieldName = (name: string): string => (assertIdentifier(name) === 'id' ? '_id' : name);
+
+const scalar = (name: string, value: unknown): Scalar => {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  throw new TypeError(`where.${name} must be a string, finite number, boolean or null`);
+};
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+const toPosition = (position: bigint): number => {
+  if (position < 0n || position > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`position ${position} does not fit this store`);
+  return Number(position);
+};
+
+const physicalName = (collection: string, generation: number): string => `${collection}__g${generation}`;
+const checkpointId = (target: ProjectionTarget): string => `${target.projection}#${target.generation}`;
+
+const isDuplicateKey = (error: unknown): boolean => error instanceof MongoServerError && error.code === DUPLICATE_KEY;
+
+/** What a document looks like on the way out: `_id` back to `id`, `_position` removed. */
+const toReadDocument = ({ _id, _position, ...fields }: StoredShape): ReadDocument => ({ ...fields, id: _id });
+
+/**
+ * What a document looks like stored. The JSON round trip gives every adapter the same view of a document
+ * (SQLite keeps JSON): undefined fields dropped, Dates as ISO strings; it also copies the caller's object.
+ */
+const toStored = (change: DocumentChange & { document: ReadDocument }, position: number): StoredShape => {
+  const { id: _id, _id: _ignored, _position: _ignoredToo, ...fields } = JSON.parse(JSON.stringify(change.document)) as Record<string, unknown>;
+  return { ...fields, _id: change.id, _position: position };
+};
+
+/**
+ * Keyset condition "comes after (sort, id)" in the sort order. `$gt`/`$lt` only compare values of the same BSON
+ * type (type bracketing), so values of the types that sort after (or, descending, before) the cursor's are added
+ * by `$type`, and null (which also matches a missing field) explicitly.
+ */
+const after = (field: string, sort: Scalar, id: string, descending: boolean): Filter<StoredShape> => {
+  const op = descending ? '$lt' : '$gt';
+  if (field === '_id') return { _id: { [op]: id } };
+  const rank = TYPE_ORDER.indexOf(bsonType(sort));
+  const beyond = descending ? TYPE_ORDER.slice(0, rank) : TYPE_ORDER.slice(rank + 1);
+  const or: Filter<StoredShape>[] = [];
+  if (sort !== null) or.push({ [field]: { [op]: sort } });
+  const types = beyond.filter((type) => type !== 'null');
+  if (types.length > 0) or.push({ [field]: { $type: types } });
+  if (beyond.includes('null')) or.push({ [field]: null });
+  or.push({ [field]: sort, _id: { [op]: id } });
+  return { $or: or };
+};
+
+/** Read models in MongoDB (or FerretDB): a collection per read-model collection and generation. */
+export class MongoReadStore implements ReadStore {
+  private readonly collections = new Map<string, { projection: string; spec: CollectionSpec }>();
+  /** Physical collections whose indexes this process has made sure of. */
+  private readonly indexed = new Set<string>();
+
+  /** Connects to `url`; the database is `dbName`, else the one in the URL's path, else `ledgerflow`. */
+  static async connect(url: string, dbName?: string): Promise<MongoReadStore> {
+    const client = new MongoClient(url, { ignoreUndefined: true });
+    await client.connect();
+    const fromUrl = /^mongodb(?:\+srv)?:\/\/[^/?]*\/([^?]+)/.exec(url)?.[1];
+    return new MongoReadStore(client, dbName ?? (fromUrl ? decodeURIComponent(fromUrl) : 'ledgerflow'));
+  }
+
+  private readonly db: Db;
+
+  constructor(
+    private readonly client: MongoClient,
+    dbName: string,
+  ) {
+    this.db = client.db(dbName);
+  }
+
+  async define(projection: string, collections: readonly CollectionSpec[]): Promise<void> {
+    for (const spec of collections) {
+      for (const name of spec.indexes ?? []) assertIdentifier(name);
+      this.collections.set(assertIdentifier(spec.name), { projection, spec });
+    }
+    await this.ensureIndexes({ projection, generation: await this.activeGeneration(projection) });
+  }
+
+  async get(collection: string, id: string): Promise<ReadDocument | null> {
+    if (typeof id !== 'string') throw new TypeError('id must be a string');
+    const stored = await (await this.activeCollection(collection)).findOne({ _id: id });
+    return stored ? toReadDocument(stored) : null;
+  }
+
+  async find(collection: string, query: FindQuery): Promise<Page<ReadDocument>> {
+    const and: Filter<StoredShape>[] = [];
+    for (const [name, value] of Object.entries(query.where ?? {})) and.push({ [fieldName(name)]: scalar(name, value) });
+    if (query.search && query.search.text !== '') {
+      if (typeof query.search.text !== 'string') throw new TypeError('search.text must be a string');
+      const pattern = escapeRegExp(query.search.text);
+      and.push({ $or: query.search.fields.map((name) => ({ [fieldName(name)]: { $regex: pattern, $options: 'i' } })) });
+    }
+    const sortField = query.orderBy ?? 'id';
+    const sortKey = fieldName(sortField);
+    const descending = query.direction === 'desc';
+    if (query.cursor !== undefined) {
+      const cursor = decodeCursor(query.cursor);
+      and.push(after(sortKey, cursor.sort, cursor.id, descending));
+    }
+    const direction = descending ? -1 : 1;
+    const sort: Sort = sortKey === '_id' ? { _id: direction } : { [sortKey]: direction, _id: direction };
+    const limit = Math.max(0, Math.floor(query.limit));
+    const rows = await (await this.activeCollection(collection))
+      .find(and.length === 0 ? {} : and.length === 1 ? and[0]! : { $and: and })
+      .sort(sort)
+      .limit(limit + 1)
+      .toArray();
+    const items = rows.slice(0, limit).map(toReadDocument);
+    const last = items[items.length - 1];
+    return {
+      items,
+      nextCursor: rows.length > limit && last ? encodeCursor({ sort: (last[sortField] ?? null) as Scalar, id: last.id }) : null,
+    };
+  }
+
+  async activeGeneration(projection: string): Promise<number> {
+    // Read every time, not cached: API processes must follow a swap made by the projector process.
+    const active = await this.db.collection<ActiveShape>(ACTIVE).findOne({ _id: projection });
+    return active?.generation ?? 0;
+  }
+
+  async checkpoint(target: ProjectionTarget): Promise<bigint> {
+    const stored = await this.db.collection<CheckpointShape>(CHECKPOINTS).findOne({ _id: checkpointId(target) });
+    return BigInt(stored?.position ?? 0);
+  }
+
+  async load(target: ProjectionTarget, keys: ReadonlyArray<{ collection: string; id: string }>): Promise<Map<string, StoredDocument>> {
+    const found = new Map<string, StoredDocument>();
+    const idsByCollection = new Map<string, string[]>();
+    for (const { collection, id } of keys) {
+      if (typeof id !== 'string') throw new TypeError('id must be a string');
+      idsByCollection.set(collection, [...(idsByCollection.get(collection) ?? []), id]);
+    }
+    for (const [collection, ids] of idsByCollection) {
+      const physical = this.physical(collection, target.generation);
+      for (let start = 0; start < ids.length; start += LOAD_CHUNK) {
+        for (const stored of await physical.find({ _id: { $in: ids.slice(start, start + LOAD_CHUNK) } }).toArray())
+          found.set(documentKey(collection, stored._id), { document: toReadDocument(stored), position: BigInt(stored._position) });
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Not atomic (FerretDB has no transactions): the documents first, then the checkpoint. Each write only
+   * matches a document whose `_position` is older than the change's, so replaying a batch after a crash between
+   * the two (or a redelivered event) changes nothing already applied; the checkpoint only moves forwards.
+   */
+  async commit(target: ProjectionTarget, changes: readonly DocumentChange[], checkpoint: bigint): Promise<void> {
+    const checkpointPosition = toPosition(checkpoint);
+    // One write per document, its last change in the batch: two writes of one document at one position would
+    // otherwise leave the first (the second's guard no longer matches).
+    const latest = new Map<string, DocumentChange>();
+    for (const change of changes) {
+      const key = documentKey(change.collection, change.id);
+      latest.delete(key);
+      latest.set(key, change);
+    }
+    const operations = new Map<string, AnyBulkWriteOperation<StoredShape>[]>();
+    for (const change of latest.values()) {
+      const name = this.physical(change.collection, target.generation).collectionName;
+      if (typeof change.id !== 'string') throw new TypeError('id must be a string');
+      const position = toPosition(change.position);
+      const filter: Filter<StoredShape> = { _id: change.id, _position: { $lt: position } };
+      const list = operations.get(name) ?? [];
+      operations.set(name, list);
+      list.push(
+        change.document === null
+          ? { deleteOne: { filter } }
+          : { replaceOne: { filter, replacement: toStored({ ...change, document: change.document }, position), upsert: true } },
+      );
+    }
+    await this.ensureIndexes(target);
+    for (const [name, list] of operations) await this.guardedBulkWrite(this.db.collection<StoredShape>(name), list);
+
+    try {
+      // Upsert guarded like the documents (a plain `$set`; no `$max`, no pipeline update): an older checkpoint
+      // matches nothing and its upsert then fails on the existing `_id` with 11000, which means "already further".
+      await this.db.collection<CheckpointShape>(CHECKPOINTS).updateOne(
+        { _id: checkpointId(target), position: { $lt: checkpointPosition } },
+        { $set: { projection: target.projection, generation: target.generation, position: checkpointPosition } },
+        { upsert: true },
+      );
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
+  }
+
+  async activate(target: ProjectionTarget): Promise<void> {
+    await this.ensureIndexes(target);
+    await this.db.collection<ActiveShape>(ACTIVE).updateOne({ _id: target.projection }, { $set: { generation: target.generation } }, { upsert: true });
+    // "Drops the others": every other generation of this projection's collections and checkpoints, including any
+    // left behind by a process that stopped between a swap and its drop.
+    const names = new Set(this.collectionsOf(target.projection));
+    const existing = (await this.db.listCollections({}, { nameOnly: true }).toArray()).map((info) => info.name);
+    for (const physical of existing) {
+      const match = /^([A-Za-z_][A-Za-z0-9_]*)__g(\d+)$/.exec(physical);
+      if (match && names.has(match[1]!) && Number(match[2]) !== target.generation) await this.dropCollection(physical);
+    }
+    await this.db.collection<CheckpointShape>(CHECKPOINTS).deleteMany({ projection: target.projection, generation: { $ne: target.generation } });
+  }
+
+  async drop(target: ProjectionTarget): Promise<void> {
+    for (const collection of this.collectionsOf(target.projection)) await this.dropCollection(physicalName(collection, target.generation));
+    await this.db.collection<CheckpointShape>(CHECKPOINTS).deleteOne({ _id: checkpointId(target) });
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  /**
+   * Runs the operations in order. A duplicate-key error (11000) comes from an upsert whose guard did not match
+   * an existing document: that document already holds a newer (or the same) position, so the change is stale and
+   * is skipped; the rest of the batch is resumed after it. Any other error is thrown. (Ordered rather than
+   * `ordered: false` because FerretDB 1.24 stops an unordered bulk write at its first error too.)
+   */
+  private async guardedBulkWrite(collection: Collection<StoredShape>, operations: AnyBulkWriteOperation<StoredShape>[]): Promise<void> {
+    let remaining = operations;
+    while (remaining.length > 0) {
+      try {
+        await collection.bulkWrite(remaining, { ordered: true });
+        return;
+      } catch (error) {
+        if (!(error instanceof MongoBulkWriteError) || error.err !== undefined || error.result.getWriteConcernError()) throw error;
+        const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+        const first = writeErrors[0];
+        if (!first || writeErrors.some((writeError) => writeError.code !== DUPLICATE_KEY)) throw error;
+        remaining = remaining.slice(Math.max(...writeErrors.map((writeError) => writeError.index)) + 1);
+      }
+    }
+  }
+
+  private async ensureIndexes(target: ProjectionTarget): Promise<void> {
+    for (const collection of this.collectionsOf(target.projection)) {
+      const name = physicalName(collection, target.generation);
+      if (this.indexed.has(name)) continue;
+      const physical = this.db.collection<StoredShape>(name);
+      for (const field of this.collections.get(collection)?.spec.indexes ?? []) {
+        // Compound with _id: the sort and keyset of `find` are (field, _id). No partial or TTL indexes (FerretDB).
+        if (field !== 'id') await physical.createIndex({ [field]: 1, _id: 1 });
+      }
+      this.indexed.add(name);
+    }
+  }
+
+  private async dropCollection(name: string): Promise<void> {
+    this.indexed.delete(name);
+    try {
+      await this.db.dropCollection(name);
+    } catch (error) {
+      if (!(error instanceof MongoServerError && error.code === NAMESPACE_NOT_FOUND)) throw error;
+    }
+  }
+
+  private collectionsOf(projection: string): string[] {
+    return [...this.collections].filter(([, owner]) => owner.projection === projection).map(([name]) => name);
+  }
+
+  private physical(collection: string, generation: number): Collection<StoredShape> {
+    if (!this.collections.has(collection)) throw new Error(`unknown collection ${collection}`);
+    return this.db.collection<StoredShape>(physicalName(collection, generation));
+  }
+
+  private async activeCollection(collection: string): Promise<Collection<StoredShape>> {
+    const owner = this.collections.get(collection);
+    if (!owner) throw new Error(`unknown collection ${collection}`);
+    return this.physical(collection, await this.activeGeneration(owner.projection));
+  }
+}

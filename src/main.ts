@@ -1,0 +1,21 @@
+import { ConfigError } from './infrastructure/config/config.js';
+import { startPlatform } from './infrastructure/platform.js';
+
+try {
+  const platform = await startPlatform(process.env);
+  const shutdown = (signal: string) => {
+    process.stderr.write(`${signal}: finishing in-flight work\n`);
+    platform.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`shutdown failed: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+} catch (error) {
+  process.stderr.write(`${error instanceof ConfigError ? error.message : `ledgerflow failed to start: ${String(error)}`}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,66 @@
+import type { EventStore, RecordedEvent } from '../application/ports/event-store.js';
+import type { ReadStore } from '../application/ports/read-store.js';
+import type { Projection } from './projection.js';
+import { type ProjectionInfo, ProjectionRunner } from './projection-runner.js';
+import type { ProjectionFault } from './projection-worker.js';
+
+export class UnknownProjectionError extends Error {
+  constructor(readonly projection: string) {
+    super(`no projection named ${projection}`);
+  }
+}
+
+/** Runs every projection of the platform and answers for their progress (read-your-writes, readiness, the admin view). */
+export class ProjectionSupervisor {
+  private readonly runners: Map<string, ProjectionRunner>;
+
+  constructor(
+    projections: readonly Projection[],
+    events: EventStore,
+    readStore: ReadStore,
+    options: { decode: (event: RecordedEvent) => RecordedEvent; onFault?: (projection: string, fault: ProjectionFault) => void },
+  ) {
+    this.runners = new Map(projections.map((projection) => [projection.name, new ProjectionRunner(projection, events, readStore, options)]));
+  }
+
+  get names(): string[] {
+    return [...this.runners.keys()];
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([...this.runners.values()].map((runner) => runner.start()));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.runners.values()].map((runner) => runner.stop()));
+  }
+
+  waitFor(readModel: string, position: bigint, timeoutMs: number): Promise<boolean> {
+    return this.runner(readModel).waitFor(position, timeoutMs);
+  }
+
+  /** Resolves true once every projection has caught up with the head as it was when asked. */
+  async catchUp(timeoutMs: number): Promise<boolean> {
+    const reached = await Promise.all([...this.runners.values()].map((runner) => runner.catchUp(timeoutMs)));
+    return reached.every(Boolean);
+  }
+
+  get allCaughtUpOnce(): boolean {
+    return [...this.runners.values()].every((runner) => runner.hasCaughtUpOnce);
+  }
+
+  info(): Promise<ProjectionInfo[]> {
+    return Promise.all([...this.runners.values()].map((runner) => runner.info()));
+  }
+
+  /** Starts a rebuild beside the live read model; the returned promise settles when it has been swapped in. */
+  rebuild(name: string): Promise<void> {
+    return this.runner(name).rebuild();
+  }
+
+  private runner(name: string): ProjectionRunner {
+    const runner = this.runners.get(name);
+    if (!runner) throw new UnknownProjectionError(name);
+    return runner;
+  }
+}
