@@ -126,20 +126,19 @@ export class EsdbEventStore implements EventStore {
 
   /** `$all` without system events, from a position included in either direction. */
   private async *userEvents(direction: Direction, fromPosition: bigint | undefined): AsyncGenerator<RecordedEvent> {
+    const backwards = direction === 'backwards';
     if (fromPosition === undefined) {
-      yield* this.read(direction === 'backwards' ? BACKWARDS : FORWARDS, direction === 'backwards' ? END : START);
+      yield* this.read(backwards ? BACKWARDS : FORWARDS, backwards ? END : START);
       return;
     }
-    if (direction === 'forwards') {
-      yield* this.read(FORWARDS, toClientPosition(fromPosition));
-      return;
+    if (backwards) {
+      // Backwards, EventStoreDB reads from *before* the position (its AllReader takes it as the end of a record),
+      // so the event at the position itself comes from a forward read of one.
+      for await (const event of this.read(FORWARDS, toClientPosition(fromPosition), 1)) {
+        if (event.position === fromPosition) yield event;
+      }
     }
-    // Backwards, EventStoreDB reads from *before* a position (it is taken as the end of a record): fetch the event
-    // at the position itself first.
-    for await (const event of this.read(FORWARDS, toClientPosition(fromPosition), 1)) {
-      if (event.position === fromPosition) yield event;
-    }
-    yield* this.read(BACKWARDS, toClientPosition(fromPosition));
+    yield* this.read(backwards ? BACKWARDS : FORWARDS, toClientPosition(fromPosition));
   }
 
   private async *read(direction: ClientDirection, fromPosition: ReadPosition, maxCount?: number): AsyncGenerator<RecordedEvent> {

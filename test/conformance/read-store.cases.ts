@@ -1,0 +1,597 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import {
+  type DocumentChange,
+  documentKey,
+  type FindQuery,
+  InvalidCursorError,
+  type ProjectionTarget,
+  type ReadDocument,
+  type ReadStore,
+  type Scalar,
+} from '../../src/application/ports/read-store.js';
+
+/**
+ * How an adapter keeps a redelivered event from being applied twice:
+ *  - 'per-document': every write is guarded by the position stored with the document (memory, MongoDB);
+ *  - 'atomic-checkpoint': documents and checkpoint commit in one transaction, so the runner never redelivers
+ *    an event the checkpoint covers (SQLite); the store itself overwrites whatever it is given.
+ */
+export type RedeliveryGuard = 'per-document' | 'atomic-checkpoint';
+
+/** Behaviours an adapter is known to lack: its cases are reported as pending with the reason, not run. */
+export type KnownGap = 'nullSortPagination' | 'readDroppedActiveGeneration';
+
+export interface ReadStoreConformanceOptions {
+  redeliveryGuard: RedeliveryGuard;
+  pendingReason?: string;
+  knownGaps?: Partial<Record<KnownGap, string>>;
+  /** Runs once after every case (e.g. drops the test database). */
+  cleanup?: () => Promise<void>;
+}
+
+/**
+ * What each case gets: a store of its own, and a projection and collections no other case (or run) shares,
+ * so the cases also hold on a shared server.
+ */
+interface Given {
+  store: ReadStore;
+  projection: string;
+  /** Collection indexed on status, qty and name. */
+  items: string;
+  /** A second collection of the same projection, without indexes. */
+  notes: string;
+  target(generation: number): ProjectionTarget;
+  /** Defines the projection's two collections. */
+  define(): Promise<void>;
+  /** Commits the documents into `collection` (default items) of `generation` (default 0), each at the next position; returns the last. */
+  put(documents: readonly ReadDocument[], options?: { generation?: number; collection?: string }): Promise<bigint>;
+  /** The next position, for hand-built commits. */
+  next(): bigint;
+}
+
+const ids = (list: readonly { id: string }[]): string[] => list.map((document) => document.id);
+
+const change = (collection: string, id: string, document: Omit<ReadDocument, 'id'> | null, position: bigint): DocumentChange => ({
+  collection,
+  id,
+  document: document === null ? null : { ...document, id },
+  position,
+});
+
+/** Every id the query yields, following cursors page by page; checks each page's size and cursor on the way. */
+const pageThrough = async (store: ReadStore, collection: string, query: Omit<FindQuery, 'cursor'>): Promise<string[]> => {
+  const seen: string[] = [];
+  let cursor: string | undefined;
+  for (let pages = 1; ; pages += 1) {
+    assert.ok(pages < 500, 'the cursors never end');
+    const page = await store.find(collection, { ...query, cursor });
+    assert.ok(page.items.length <= query.limit, `a page of ${page.items.length} items for limit ${query.limit}`);
+    seen.push(...ids(page.items));
+    if (page.nextCursor === null) return seen;
+    assert.equal(page.items.length, query.limit, 'a page with a next cursor is full');
+    cursor = page.nextCursor;
+  }
+};
+
+/** The ids of `documents` in (field, id) order; ids and string values here are ASCII, so `<` is the stores' binary order. */
+const expectedOrder = (documents: readonly ReadDocument[], field: string, direction: 'asc' | 'desc'): string[] => {
+  const rank = (value: unknown): number => (value === null || value === undefined ? 0 : typeof value === 'number' ? 1 : 2);
+  const compare = (a: unknown, b: unknown): number =>
+    rank(a) - rank(b) || (rank(a) === 0 ? 0 : (a as number | string) < (b as number | string) ? -1 : (a as number | string) > (b as number | string) ? 1 : 0);
+  const sorted = [...documents].sort((a, b) => compare(a[field], b[field]) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return ids(direction === 'asc' ? sorted : sorted.reverse());
+};
+
+/** Either the store refuses (rejects) or the result satisfies `check`. */
+const refusedOr = async <T>(attempt: () => Promise<T>, check: (result: T) => void): Promise<void> => {
+  let result: T;
+  try {
+    result = await attempt();
+  } catch {
+    return;
+  }
+  check(result);
+};
+
+export const readStoreConformance = (name: string, open: () => Promise<ReadStore>, options: ReadStoreConformanceOptions): void => {
+  const { pendingReason, redeliveryGuard, knownGaps = {} } = options;
+
+  const test = (title: string, body: (t: Given) => Promise<void>, gap?: KnownGap): void => {
+    const gapReason = gap === undefined ? undefined : knownGaps[gap];
+    if (pendingReason !== undefined || gapReason !== undefined) {
+      it(gapReason === undefined ? title : `${title} (known gap: ${gapReason})`);
+      return;
+    }
+    it(title, async () => {
+      const store = await open();
+      try {
+        const tag = randomUUID().replaceAll('-', '').slice(0, 16);
+        const projection = `conformance_${tag}`;
+        const items = `items_${tag}`;
+        const notes = `notes_${tag}`;
+        let position = 0n;
+        const next = (): bigint => (position += 1n);
+        await body({
+          store,
+          projection,
+          items,
+          notes,
+          target: (generation) => ({ projection, generation }),
+          define: () => store.define(projection, [{ name: items, indexes: ['status', 'qty', 'name'] }, { name: notes }]),
+          next,
+          put: async (documents, { generation = 0, collection = items } = {}) => {
+            const changes = documents.map((document) => ({ collection, id: document.id, document, position: next() }));
+            await store.commit({ projection, generation }, changes, position);
+            return position;
+          },
+        });
+      } finally {
+        await store.close();
+      }
+    });
+  };
+
+  describe(pendingReason === undefined ? name : `${name} (pending: ${pendingReason})`, () => {
+    if (options.cleanup && pendingReason === undefined) after(options.cleanup);
+
+    describe('define, commit and get', () => {
+      test('returns a committed document by id, and null for an id never written', async (t) => {
+        await t.define();
+        await t.put([{ id: 'a', name: 'Mug', qty: 3 }]);
+        assert.deepEqual(await t.store.get(t.items, 'a'), { id: 'a', name: 'Mug', qty: 3 });
+        assert.equal(await t.store.get(t.items, 'b'), null);
+        assert.equal(await t.store.get(t.notes, 'a'), null, 'collections are separate');
+      });
+
+      test('round-trips nested values, and drops undefined fields as JSON does', async (t) => {
+        await t.define();
+        const document = {
+          id: 'nested',
+          text: 'naïve – ✓ 🎉',
+          integer: 42,
+          negative: -7,
+          fraction: 0.125,
+          big: 2 ** 40,
+          yes: true,
+          no: false,
+          nothing: null,
+          list: [1, 'two', { three: [3] }, null],
+          object: { inner: { deeper: 'x' }, empty: {} },
+          emptyList: [],
+          missing: undefined,
+        };
+        await t.put([document]);
+        const { missing: _, ...expected } = document;
+        assert.deepEqual(await t.store.get(t.items, 'nested'), expected);
+      });
+
+      test('returns copies: mutating a result or the committed object changes nothing stored', async (t) => {
+        await t.define();
+        const committed = { id: 'a', name: 'Mug', tags: ['x'], price: { amount: 1 } };
+        await t.put([committed]);
+        committed.tags.push('from-caller');
+        committed.price.amount = 99;
+        const got = (await t.store.get(t.items, 'a')) as { tags: string[]; price: { amount: number }; name: string };
+        got.tags.push('from-get');
+        got.price.amount = 100;
+        got.name = 'changed';
+        const found = (await t.store.find(t.items, { limit: 10 })).items[0] as { tags: string[] };
+        found.tags.push('from-find');
+        const loaded = (await t.store.load(t.target(0), [{ collection: t.items, id: 'a' }])).get(documentKey(t.items, 'a'));
+        (loaded?.document as { tags: string[] }).tags.push('from-load');
+        assert.deepEqual(await t.store.get(t.items, 'a'), { id: 'a', name: 'Mug', tags: ['x'], price: { amount: 1 } });
+      });
+
+      test('deletes a document when its change is null', async (t) => {
+        await t.define();
+        await t.put([{ id: 'a', name: 'A' }, { id: 'b', name: 'B' }]);
+        await t.store.commit(t.target(0), [change(t.items, 'a', null, t.next())], 10n);
+        assert.equal(await t.store.get(t.items, 'a'), null);
+        assert.deepEqual(ids((await t.store.find(t.items, { limit: 10 })).items), ['b']);
+        const loaded = await t.store.load(t.target(0), [{ collection: t.items, id: 'a' }, { collection: t.items, id: 'b' }]);
+        assert.deepEqual([...loaded.keys()], [documentKey(t.items, 'b')]);
+        await t.store.commit(t.target(0), [change(t.items, 'never', null, t.next())], 11n);
+        assert.equal(await t.store.get(t.items, 'never'), null, 'deleting a document that does not exist is harmless');
+      });
+
+      test('defining twice is harmless: documents, checkpoint and queries stay as they were', async (t) => {
+        await t.define();
+        await t.put([{ id: 'a', status: 'open', qty: 2 }, { id: 'b', status: 'closed', qty: 1 }]);
+        await t.define();
+        await t.store.define(t.projection, [{ name: t.items, indexes: ['status', 'qty', 'name'] }, { name: t.notes }]);
+        assert.deepEqual(await t.store.get(t.items, 'a'), { id: 'a', status: 'open', qty: 2 });
+        assert.equal(await t.store.checkpoint(t.target(0)), 2n);
+        assert.deepEqual(ids((await t.store.find(t.items, { where: { status: 'open' }, orderBy: 'qty', limit: 10 })).items), ['a']);
+      });
+
+      test('refuses a collection that was never defined', async (t) => {
+        await t.define();
+        await assert.rejects(t.store.get(`undefined_${t.items}`, 'a'));
+        await assert.rejects(t.store.find(`undefined_${t.items}`, { limit: 1 }));
+        await assert.rejects(t.store.commit(t.target(0), [change(`undefined_${t.items}`, 'a', {}, 1n)], 1n));
+      });
+    });
+
+    describe('find', () => {
+      const catalogue: ReadDocument[] = [
+        { id: 'p1', name: 'Blue Mug', description: 'ceramic', status: 'active', qty: 3, featured: true },
+        { id: 'p2', name: 'Red mug', description: 'enamel', status: 'active', qty: 1, featured: false },
+        { id: 'p3', name: 'Teapot', description: 'A MUG-shaped teapot', status: 'retired', qty: 3, featured: false },
+        { id: 'p4', name: 'Spoon', description: 'steel', status: 'active', qty: 0, featured: null },
+        { id: 'p5', name: 'Plate', description: 'ceramic', status: 'retired', qty: 7 },
+      ];
+
+      test('filters by equality on strings, numbers, booleans and id; null also matches a missing field', async (t) => {
+        await t.define();
+        await t.put(catalogue);
+        const where = async (filter: Readonly<Record<string, Scalar>>) => ids((await t.store.find(t.items, { where: filter, limit: 50 })).items);
+        assert.deepEqual(await where({ status: 'active' }), ['p1', 'p2', 'p4']);
+        assert.deepEqual(await where({ qty: 3 }), ['p1', 'p3']);
+        assert.deepEqual(await where({ status: 'active', qty: 3 }), ['p1']);
+        assert.deepEqual(await where({ featured: true }), ['p1']);
+        assert.deepEqual(await where({ featured: false }), ['p2', 'p3']);
+        assert.deepEqual(await where({ featured: null }), ['p4', 'p5']);
+        assert.deepEqual(await where({ id: 'p2' }), ['p2']);
+        assert.deepEqual(await where({ status: 'Active' }), [], 'equality is exact');
+        assert.deepEqual(await where({}), ['p1', 'p2', 'p3', 'p4', 'p5']);
+      });
+
+      test('searches case-insensitively for a substring in any of the listed fields; empty text filters nothing', async (t) => {
+        await t.define();
+        await t.put(catalogue);
+        const search = async (text: string, fields: string[] = ['name', 'description']) =>
+          ids((await t.store.find(t.items, { search: { fields, text }, limit: 50 })).items);
+        assert.deepEqual(await search('mug'), ['p1', 'p2', 'p3']);
+        assert.deepEqual(await search('MUG', ['name']), ['p1', 'p2']);
+        assert.deepEqual(await search('CERAMIC'), ['p1', 'p5']);
+        assert.deepEqual(await search('eApO'), ['p3']);
+        assert.deepEqual(await search('nothing like it'), []);
+        assert.deepEqual(await search(''), ['p1', 'p2', 'p3', 'p4', 'p5']);
+      });
+
+      test('matches %, _, \\ and regular-expression metacharacters in the search text literally', async (t) => {
+        await t.define();
+        const names = ['100% cotton', '100 percent', 'snake_case', 'snakeXcase', 'a.b', 'axb', 'C++ (v1)', 'Cpp v1', 'back\\slash', 'dollar$^', 'dollar', '[x]|*?{2}', 'x'];
+        await t.put(names.map((name, index) => ({ id: `n${String(index).padStart(2, '0')}`, name })));
+        const search = async (text: string) =>
+          (await t.store.find(t.items, { search: { fields: ['name'], text }, limit: 50 })).items.map((item) => item.name);
+        assert.deepEqual(await search('%'), ['100% cotton']);
+        assert.deepEqual(await search('0%'), ['100% cotton']);
+        assert.deepEqual(await search('_'), ['snake_case']);
+        assert.deepEqual(await search('e_c'), ['snake_case']);
+        assert.deepEqual(await search('.'), ['a.b']);
+        assert.deepEqual(await search('a.b'), ['a.b']);
+        assert.deepEqual(await search('++ ('), ['C++ (v1)']);
+        assert.deepEqual(await search('\\'), ['back\\slash']);
+        assert.deepEqual(await search('$^'), ['dollar$^']);
+        assert.deepEqual(await search('[x]|*?{2}'), ['[x]|*?{2}']);
+        assert.deepEqual(await search('.*'), []);
+        assert.deepEqual(await search('COTTON'), ['100% cotton']);
+      });
+
+      test('combines where and search', async (t) => {
+        await t.define();
+        await t.put(catalogue);
+        const found = await t.store.find(t.items, { where: { status: 'active' }, search: { fields: ['name', 'description'], text: 'mug' }, limit: 50 });
+        assert.deepEqual(ids(found.items), ['p1', 'p2']);
+      });
+
+      test('orders by a field ascending and descending, ties broken by id in the same direction', async (t) => {
+        await t.define();
+        await t.put(catalogue);
+        const order = async (orderBy: string, direction: 'asc' | 'desc') => ids((await t.store.find(t.items, { orderBy, direction, limit: 50 })).items);
+        assert.deepEqual(await order('qty', 'asc'), ['p4', 'p2', 'p1', 'p3', 'p5']);
+        assert.deepEqual(await order('qty', 'desc'), ['p5', 'p3', 'p1', 'p2', 'p4']);
+        assert.deepEqual(await order('name', 'asc'), ['p1', 'p5', 'p2', 'p4', 'p3']);
+        assert.deepEqual(await order('status', 'desc'), ['p5', 'p3', 'p4', 'p2', 'p1']);
+      });
+
+      test('orders by id when no orderBy is given, descending too', async (t) => {
+        await t.define();
+        await t.put([{ id: 'c' }, { id: 'a' }, { id: 'B' }, { id: 'b' }]);
+        assert.deepEqual(ids((await t.store.find(t.items, { limit: 50 })).items), ['B', 'a', 'b', 'c']);
+        assert.deepEqual(ids((await t.store.find(t.items, { direction: 'desc', limit: 50 })).items), ['c', 'b', 'a', 'B']);
+      });
+
+      test('gives a next cursor only when more items follow', async (t) => {
+        await t.define();
+        await t.put(catalogue.slice(0, 3));
+        const whole = await t.store.find(t.items, { limit: 3 });
+        assert.equal(whole.items.length, 3);
+        assert.equal(whole.nextCursor, null);
+        const first = await t.store.find(t.items, { limit: 2 });
+        assert.deepEqual(ids(first.items), ['p1', 'p2']);
+        assert.equal(typeof first.nextCursor, 'string');
+        const second = await t.store.find(t.items, { limit: 2, cursor: first.nextCursor ?? undefined });
+        assert.deepEqual(ids(second.items), ['p3']);
+        assert.equal(second.nextCursor, null);
+        const empty = await t.store.find(t.items, { where: { status: 'none' }, limit: 2 });
+        assert.deepEqual(empty, { items: [], nextCursor: null });
+      });
+
+      test('pages through everything with cursors, none missed or repeated, ties on the sort field included', async (t) => {
+        await t.define();
+        // 23 documents over 4 distinct qty values: long runs of ties that pages must split.
+        const documents = Array.from({ length: 23 }, (_, index) => ({ id: `d${String((index * 7) % 23).padStart(2, '0')}`, qty: index % 4, status: 'x' }));
+        await t.put(documents);
+        for (const direction of ['asc', 'desc'] as const) {
+          for (const limit of [1, 2, 3, 5, 22, 23, 24]) {
+            const seen = await pageThrough(t.store, t.items, { orderBy: 'qty', direction, limit });
+            assert.deepEqual(seen, expectedOrder(documents, 'qty', direction), `qty ${direction}, limit ${limit}`);
+            const byId = await pageThrough(t.store, t.items, { direction, limit });
+            assert.deepEqual(byId, expectedOrder(documents, 'id', direction), `id ${direction}, limit ${limit}`);
+          }
+        }
+      });
+
+      test('pages through string sort values and filtered queries', async (t) => {
+        await t.define();
+        const documents = Array.from({ length: 17 }, (_, index) => ({
+          id: `s${String(index).padStart(2, '0')}`,
+          name: ['Alpha', 'beta', 'Gamma', 'alpha'][index % 4]!,
+          status: index % 3 === 0 ? 'open' : 'closed',
+        }));
+        await t.put(documents);
+        for (const direction of ['asc', 'desc'] as const) {
+          for (const limit of [1, 2, 4]) {
+            assert.deepEqual(await pageThrough(t.store, t.items, { orderBy: 'name', direction, limit }), expectedOrder(documents, 'name', direction));
+            const open = documents.filter((document) => document.status === 'open');
+            assert.deepEqual(
+              await pageThrough(t.store, t.items, { where: { status: 'open' }, orderBy: 'name', direction, limit }),
+              expectedOrder(open, 'name', direction),
+            );
+            const alphas = documents.filter((document) => document.name.toLowerCase().includes('lph'));
+            assert.deepEqual(
+              await pageThrough(t.store, t.items, { search: { fields: ['name'], text: 'LPH' }, orderBy: 'name', direction, limit }),
+              expectedOrder(alphas, 'name', direction),
+            );
+          }
+        }
+      });
+
+      test(
+        'pages past documents whose sort field is null or missing (they sort first ascending)',
+        async (t) => {
+          await t.define();
+          const documents: ReadDocument[] = [
+            { id: 'm1', qty: 2 },
+            { id: 'm2', qty: null },
+            { id: 'm3' },
+            { id: 'm4', qty: 1 },
+            { id: 'm5', qty: null },
+            { id: 'm6', qty: 2 },
+          ];
+          await t.put(documents);
+          for (const direction of ['asc', 'desc'] as const) {
+            for (const limit of [1, 2, 4]) {
+              assert.deepEqual(await pageThrough(t.store, t.items, { orderBy: 'qty', direction, limit }), expectedOrder(documents, 'qty', direction), `${direction} ${limit}`);
+            }
+          }
+        },
+        'nullSortPagination',
+      );
+
+      test('rejects a cursor it did not give out with InvalidCursorError', async (t) => {
+        await t.define();
+        await t.put(catalogue);
+        const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+        for (const cursor of ['not a cursor!', '', base64url({ sort: 1, id: 'a' }), base64url([1]), base64url([{ $gt: '' }, 'p1']), base64url([1, { $gt: '' }])]) {
+          await assert.rejects(t.store.find(t.items, { orderBy: 'qty', limit: 2, cursor }), InvalidCursorError, `cursor ${JSON.stringify(cursor)}`);
+        }
+      });
+
+      test('does not let an operator object in a where value through (no injection)', async (t) => {
+        await t.define();
+        await t.put(catalogue);
+        for (const value of [{ $ne: null }, { $gt: '' }, { $regex: '.*' }, ['active'], { $where: 'true' }]) {
+          for (const field of ['status', 'id']) {
+            await refusedOr(
+              () => t.store.find(t.items, { where: { [field]: value as unknown as Scalar }, limit: 50 }),
+              (page) => assert.deepEqual(page.items, [], `where ${field} = ${JSON.stringify(value)} matched documents`),
+            );
+          }
+        }
+        await refusedOr(
+          () => t.store.get(t.items, { $ne: null } as unknown as string),
+          (document) => assert.equal(document, null),
+        );
+        await refusedOr(
+          () => t.store.find(t.items, { search: { fields: ['name'], text: { $ne: null } as unknown as string }, limit: 50 }),
+          (page) => assert.deepEqual(page.items, []),
+        );
+      });
+
+      test('refuses field names that are not identifiers', async (t) => {
+        await t.define();
+        await t.put(catalogue);
+        await assert.rejects(t.store.find(t.items, { where: { $where: 'true' }, limit: 5 }));
+        await assert.rejects(t.store.find(t.items, { where: { 'price.amount': 1 }, limit: 5 }));
+        await assert.rejects(t.store.find(t.items, { orderBy: 'name; DROP TABLE x', limit: 5 }));
+        await assert.rejects(t.store.find(t.items, { search: { fields: ['$name'], text: 'mug' }, limit: 5 }));
+        await assert.rejects(t.store.define(t.projection, [{ name: 'bad-name' }]));
+        await assert.rejects(t.store.define(t.projection, [{ name: `fresh_${t.items}`, indexes: ['$bad'] }]));
+      });
+    });
+
+    describe('positions and checkpoints', () => {
+      test('load returns the stored documents of a generation with their positions, keyed by documentKey', async (t) => {
+        await t.define();
+        await t.store.commit(
+          t.target(0),
+          [change(t.items, 'a', { n: 1 }, 4n), change(t.items, 'b', { n: 2 }, 6n), change(t.notes, 'a', { note: 'x' }, 5n)],
+          6n,
+        );
+        const loaded = await t.store.load(t.target(0), [
+          { collection: t.items, id: 'a' },
+          { collection: t.items, id: 'b' },
+          { collection: t.notes, id: 'a' },
+          { collection: t.items, id: 'missing' },
+          { collection: t.notes, id: 'b' },
+        ]);
+        assert.deepEqual(
+          new Map(loaded),
+          new Map([
+            [documentKey(t.items, 'a'), { document: { id: 'a', n: 1 }, position: 4n }],
+            [documentKey(t.items, 'b'), { document: { id: 'b', n: 2 }, position: 6n }],
+            [documentKey(t.notes, 'a'), { document: { id: 'a', note: 'x' }, position: 5n }],
+          ]),
+        );
+        assert.equal((await t.store.load(t.target(0), [])).size, 0);
+        assert.equal((await t.store.load(t.target(1), [{ collection: t.items, id: 'a' }])).size, 0, 'another generation holds nothing');
+      });
+
+      test('load handles many keys at once', async (t) => {
+        await t.define();
+        const documents = Array.from({ length: 1200 }, (_, index) => ({ id: `k${index}`, n: index }));
+        await t.put(documents);
+        const loaded = await t.store.load(t.target(0), [...documents.map((document) => ({ collection: t.items, id: document.id })), { collection: t.items, id: 'none' }]);
+        assert.equal(loaded.size, 1200);
+        assert.deepEqual(loaded.get(documentKey(t.items, 'k1199')), { document: { id: 'k1199', n: 1199 }, position: 1200n });
+      });
+
+      test('commit stores the checkpoint (0n before anything), a commit without changes too', async (t) => {
+        await t.define();
+        assert.equal(await t.store.checkpoint(t.target(0)), 0n);
+        await t.store.commit(t.target(0), [change(t.items, 'a', { n: 1 }, 3n)], 3n);
+        assert.equal(await t.store.checkpoint(t.target(0)), 3n);
+        await t.store.commit(t.target(0), [], 9n);
+        assert.equal(await t.store.checkpoint(t.target(0)), 9n);
+        const large = 2n ** 52n + 12345n;
+        await t.store.commit(t.target(0), [change(t.items, 'b', { n: 2 }, large)], large);
+        assert.equal(await t.store.checkpoint(t.target(0)), large);
+        assert.equal((await t.store.load(t.target(0), [{ collection: t.items, id: 'b' }])).get(documentKey(t.items, 'b'))?.position, large);
+        assert.equal(await t.store.checkpoint({ projection: `other_${t.projection}`, generation: 0 }), 0n, 'checkpoints are per projection');
+      });
+
+      test(
+        redeliveryGuard === 'per-document'
+          ? 'redelivery: a change at an older or equal position overwrites or deletes nothing newer; newer changes still apply'
+          : 'redelivery: documents and checkpoint commit together, so the checkpoint covers every stored position',
+        async (t) => {
+          await t.define();
+          await t.store.commit(t.target(0), [change(t.items, 'a', { v: 'new' }, 10n), change(t.items, 'b', { v: 'b' }, 10n)], 10n);
+          const loaded = await t.store.load(t.target(0), [{ collection: t.items, id: 'a' }, { collection: t.items, id: 'b' }]);
+          const checkpoint = await t.store.checkpoint(t.target(0));
+          assert.equal(checkpoint, 10n);
+          for (const stored of loaded.values()) assert.ok(stored.position <= checkpoint, 'no document is ahead of the checkpoint');
+          assert.deepEqual([...loaded.values()].map((stored) => stored.position), [10n, 10n]);
+          if (redeliveryGuard !== 'per-document') return;
+
+          // Replayed after a crash between the documents and the checkpoint: stale changes first, a fresh one last.
+          await t.store.commit(
+            t.target(0),
+            [
+              change(t.items, 'a', { v: 'old' }, 5n),
+              change(t.items, 'b', null, 4n),
+              change(t.items, 'a', { v: 'same position, other content' }, 10n),
+              change(t.items, 'c', { v: 'c' }, 11n),
+            ],
+            11n,
+          );
+          assert.deepEqual(await t.store.get(t.items, 'a'), { id: 'a', v: 'new' });
+          assert.deepEqual(await t.store.get(t.items, 'b'), { id: 'b', v: 'b' });
+          assert.deepEqual(await t.store.get(t.items, 'c'), { id: 'c', v: 'c' });
+          const after = await t.store.load(t.target(0), ['a', 'b', 'c'].map((id) => ({ collection: t.items, id })));
+          assert.deepEqual(['a', 'b', 'c'].map((id) => after.get(documentKey(t.items, id))?.position), [10n, 10n, 11n]);
+          assert.equal(await t.store.checkpoint(t.target(0)), 11n);
+
+          await t.store.commit(t.target(0), [change(t.items, 'a', { v: 'newer' }, 12n), change(t.items, 'b', null, 12n)], 12n);
+          assert.deepEqual(await t.store.get(t.items, 'a'), { id: 'a', v: 'newer' });
+          assert.equal(await t.store.get(t.items, 'b'), null);
+        },
+      );
+
+      test('several changes of one document in one commit: the last one wins', async (t) => {
+        await t.define();
+        await t.store.commit(
+          t.target(0),
+          [change(t.items, 'a', { v: 1 }, 1n), change(t.items, 'a', { v: 2 }, 2n), change(t.items, 'b', { v: 1 }, 2n), change(t.items, 'b', null, 3n), change(t.items, 'c', { v: 1 }, 3n), change(t.items, 'c', { v: 2 }, 3n)],
+          3n,
+        );
+        assert.deepEqual(await t.store.get(t.items, 'a'), { id: 'a', v: 2 });
+        assert.equal(await t.store.get(t.items, 'b'), null);
+        assert.deepEqual(await t.store.get(t.items, 'c'), { id: 'c', v: 2 });
+      });
+    });
+
+    describe('generations', () => {
+      const buildBoth = async (t: Given): Promise<void> => {
+        await t.define();
+        await t.store.commit(t.target(0), [change(t.items, 'a', { v: 'g0' }, 3n), change(t.notes, 'n', { v: 'g0' }, 3n)], 3n);
+        await t.store.commit(t.target(1), [change(t.items, 'a', { v: 'g1' }, 5n), change(t.items, 'b', { v: 'g1' }, 7n)], 7n);
+      };
+
+      test('writing generation 1 changes nothing get and find return; checkpoints are per generation', async (t) => {
+        await buildBoth(t);
+        assert.equal(await t.store.activeGeneration(t.projection), 0);
+        assert.deepEqual(await t.store.get(t.items, 'a'), { id: 'a', v: 'g0' });
+        assert.equal(await t.store.get(t.items, 'b'), null);
+        assert.deepEqual((await t.store.find(t.items, { limit: 10 })).items, [{ id: 'a', v: 'g0' }]);
+        assert.equal(await t.store.checkpoint(t.target(0)), 3n);
+        assert.equal(await t.store.checkpoint(t.target(1)), 7n);
+        const loaded = await t.store.load(t.target(1), [{ collection: t.items, id: 'a' }, { collection: t.items, id: 'b' }, { collection: t.notes, id: 'n' }]);
+        assert.deepEqual(
+          new Map(loaded),
+          new Map([
+            [documentKey(t.items, 'a'), { document: { id: 'a', v: 'g1' }, position: 5n }],
+            [documentKey(t.items, 'b'), { document: { id: 'b', v: 'g1' }, position: 7n }],
+          ]),
+        );
+      });
+
+      test('activate swaps generation 1 in and drops generation 0 (documents and checkpoint)', async (t) => {
+        await buildBoth(t);
+        await t.store.activate(t.target(1));
+        assert.equal(await t.store.activeGeneration(t.projection), 1);
+        assert.deepEqual(await t.store.get(t.items, 'a'), { id: 'a', v: 'g1' });
+        assert.deepEqual(await t.store.get(t.items, 'b'), { id: 'b', v: 'g1' });
+        assert.equal(await t.store.get(t.notes, 'n'), null, 'generation 1 never wrote this note');
+        assert.deepEqual(ids((await t.store.find(t.items, { limit: 10 })).items), ['a', 'b']);
+        assert.equal(await t.store.checkpoint(t.target(1)), 7n);
+        assert.equal(await t.store.checkpoint(t.target(0)), 0n);
+        assert.equal((await t.store.load(t.target(0), [{ collection: t.items, id: 'a' }, { collection: t.notes, id: 'n' }])).size, 0);
+        await t.store.commit(t.target(1), [change(t.items, 'c', { v: 'g1' }, 8n)], 8n);
+        assert.deepEqual(await t.store.get(t.items, 'c'), { id: 'c', v: 'g1' }, 'later commits to the active generation are read');
+      });
+
+      test('activating the generation already active keeps its data', async (t) => {
+        await buildBoth(t);
+        await t.store.activate(t.target(0));
+        assert.equal(await t.store.activeGeneration(t.projection), 0);
+        assert.deepEqual(await t.store.get(t.items, 'a'), { id: 'a', v: 'g0' });
+        assert.equal(await t.store.checkpoint(t.target(0)), 3n);
+      });
+
+      test('drop clears a generation’s documents and checkpoint, leaves the other alone, and the generation can be rebuilt', async (t) => {
+        await buildBoth(t);
+        await t.store.drop(t.target(1));
+        assert.equal(await t.store.checkpoint(t.target(1)), 0n);
+        assert.equal((await t.store.load(t.target(1), [{ collection: t.items, id: 'a' }, { collection: t.items, id: 'b' }])).size, 0);
+        assert.deepEqual(await t.store.get(t.items, 'a'), { id: 'a', v: 'g0' });
+        assert.equal(await t.store.checkpoint(t.target(0)), 3n);
+        await t.store.commit(t.target(1), [change(t.items, 'a', { v: 'again' }, 2n)], 2n);
+        assert.equal(await t.store.checkpoint(t.target(1)), 2n);
+        assert.equal((await t.store.load(t.target(1), [{ collection: t.items, id: 'a' }])).get(documentKey(t.items, 'a'))?.position, 2n);
+
+        await t.store.drop(t.target(0));
+        assert.equal(await t.store.checkpoint(t.target(0)), 0n);
+        assert.equal((await t.store.load(t.target(0), [{ collection: t.items, id: 'a' }, { collection: t.notes, id: 'n' }])).size, 0);
+        await t.store.commit(t.target(0), [change(t.items, 'd', { v: 'rebuilt' }, 1n)], 1n);
+        assert.equal(await t.store.get(t.items, 'a'), null);
+        assert.deepEqual(ids((await t.store.find(t.items, { limit: 10 })).items), ['d']);
+      });
+
+      test(
+        'reading the active generation right after it was dropped finds nothing',
+        async (t) => {
+          await buildBoth(t);
+          await t.store.drop(t.target(0));
+          assert.equal(await t.store.get(t.items, 'a'), null);
+          assert.deepEqual(await t.store.find(t.items, { limit: 10 }), { items: [], nextCursor: null });
+        },
+        'readDroppedActiveGeneration',
+      );
+    });
+  });
+};

@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MongoClient } from 'mongodb';
+import { MemoryReadStore } from '../../src/infrastructure/read-store/memory-read-store.js';
+import { MongoReadStore } from '../../src/infrastructure/read-store/mongo-read-store.js';
+import { SqliteReadStore } from '../../src/infrastructure/read-store/sqlite-read-store.js';
+import { readStoreConformance } from './read-store.cases.js';
+
+readStoreConformance('MemoryReadStore', async () => new MemoryReadStore(), { redeliveryGuard: 'per-document' });
+
+readStoreConformance(
+  'SqliteReadStore',
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ledgerflow-read-store-'));
+    const store = new SqliteReadStore(join(dir, 'read-models.db'));
+    const close = store.close.bind(store);
+    store.close = async () => {
+      await close();
+      rmSync(dir, { recursive: true, force: true });
+    };
+    return store;
+  },
+  { redeliveryGuard: 'atomic-checkpoint' },
+);
+
+const mongoUrl = process.env.MONGODB_URL ?? '';
+/** One database per run (cases use names of their own inside it), dropped when the suite ends. */
+const mongoDb = `ledgerflow_test_${randomBytes(6).toString('hex')}`;
+
+readStoreConformance('MongoReadStore', () => MongoReadStore.connect(mongoUrl, mongoDb), {
+  redeliveryGuard: 'per-document',
+  ...(/^mongodb(\+srv)?:\/\//.test(mongoUrl) ? {} : { pendingReason: 'set MONGODB_URL (e.g. from .ci/start-ferretdb.sh) to run' }),
+  cleanup: async () => {
+    const client = await MongoClient.connect(mongoUrl);
+    try {
+      await client.db(mongoDb).dropDatabase();
+    } finally {
+      await client.close();
+    }
+  },
+});
