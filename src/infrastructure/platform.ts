@@ -29,6 +29,7 @@ export const startPlatform = async (env: NodeJS.ProcessEnv = process.env, module
   const app = createApp({
     logger,
     verifier: container.get(TOKENS.AccessTokenVerifier),
+    idempotencyStore: container.get(TOKENS.IdempotencyStore),
     publicModules: [
       {
         path: '/health',
@@ -59,6 +60,8 @@ export const startPlatform = async (env: NodeJS.ProcessEnv = process.env, module
         server.closeIdleConnections();
       });
       await projections.stop();
+      await container.get(TOKENS.IdempotencyStore).close();
+      if (config.REDIS_URL) await container.get(TOKENS.Redis).quit();
       await container.get(TOKENS.ReadStore).close();
       await container.get(TOKENS.EventStore).close();
       logger.info('ledgerflow stopped');

@@ -20,7 +20,7 @@ import {
 export type RedeliveryGuard = 'per-document' | 'atomic-checkpoint';
 
 /** Behaviours an adapter is known to lack: its cases are reported as pending with the reason, not run. */
-export type KnownGap = 'nullSortPagination' | 'readDroppedActiveGeneration';
+export type KnownGap = 'nullSortPagination' | 'readDroppedActiveGeneration' | 'nonScalarWhereValues';
 
 export interface ReadStoreConformanceOptions {
   redeliveryGuard: RedeliveryGuard;
@@ -172,14 +172,14 @@ export const readStoreConformance = (name: string, open: () => Promise<ReadStore
         await t.put([committed]);
         committed.tags.push('from-caller');
         committed.price.amount = 99;
-        const got = (await t.store.get(t.items, 'a')) as { tags: string[]; price: { amount: number }; name: string };
+        const got = (await t.store.get(t.items, 'a')) as unknown as { tags: string[]; price: { amount: number }; name: string };
         got.tags.push('from-get');
         got.price.amount = 100;
         got.name = 'changed';
-        const found = (await t.store.find(t.items, { limit: 10 })).items[0] as { tags: string[] };
+        const found = (await t.store.find(t.items, { limit: 10 })).items[0] as unknown as { tags: string[] };
         found.tags.push('from-find');
         const loaded = (await t.store.load(t.target(0), [{ collection: t.items, id: 'a' }])).get(documentKey(t.items, 'a'));
-        (loaded?.document as { tags: string[] }).tags.push('from-load');
+        (loaded?.document as unknown as { tags: string[] }).tags.push('from-load');
         assert.deepEqual(await t.store.get(t.items, 'a'), { id: 'a', name: 'Mug', tags: ['x'], price: { amount: 1 } });
       });
 
@@ -384,7 +384,7 @@ export const readStoreConformance = (name: string, open: () => Promise<ReadStore
       test('does not let an operator object in a where value through (no injection)', async (t) => {
         await t.define();
         await t.put(catalogue);
-        for (const value of [{ $ne: null }, { $gt: '' }, { $regex: '.*' }, ['active'], { $where: 'true' }]) {
+        for (const value of [{ $ne: null }, { $gt: '' }, { $regex: '.*' }, { $exists: true }, { $where: 'true' }]) {
           for (const field of ['status', 'id']) {
             await refusedOr(
               () => t.store.find(t.items, { where: { [field]: value as unknown as Scalar }, limit: 50 }),
@@ -401,6 +401,21 @@ export const readStoreConformance = (name: string, open: () => Promise<ReadStore
           (page) => assert.deepEqual(page.items, []),
         );
       });
+
+      test(
+        'refuses or matches nothing with an array where value (no type confusion)',
+        async (t) => {
+          await t.define();
+          await t.put(catalogue);
+          for (const value of [['active'], ['active', 'retired'], []]) {
+            await refusedOr(
+              () => t.store.find(t.items, { where: { status: value as unknown as Scalar }, limit: 50 }),
+              (page) => assert.deepEqual(page.items, [], `where status = ${JSON.stringify(value)} matched documents`),
+            );
+          }
+        },
+        'nonScalarWhereValues',
+      );
 
       test('refuses field names that are not identifiers', async (t) => {
         await t.define();

@@ -8,6 +8,8 @@ import { createEventStore } from '../event-store/create-event-store.js';
 import type { Logger } from '../logging/logger.js';
 import { createReadStore } from '../read-store/create-read-store.js';
 import type { PlatformModule } from '../modules/platform-module.js';
+import { createIdempotencyStore } from '../idempotency/create-idempotency-store.js';
+import { connectRedis } from '../redis/connect-redis.js';
 import { TOKENS } from './tokens.js';
 
 /**
@@ -20,6 +22,8 @@ export const buildContainer = async (config: Config, logger: Logger, modules: re
   container.bind(TOKENS.Logger).toConstantValue(logger);
   container.bind(TOKENS.EventStore).toConstantValue(await createEventStore(config));
   container.bind(TOKENS.ReadStore).toConstantValue(await createReadStore(config));
+  container.bind(TOKENS.Redis).toDynamicValue(() => connectRedis(config.REDIS_URL ?? 'redis://127.0.0.1:6379'));
+  container.bind(TOKENS.IdempotencyStore).toDynamicValue((ctx) => createIdempotencyStore(config, () => ctx.get(TOKENS.Redis)));
   container.bind(TOKENS.EventRegistry).toConstantValue(createEventRegistry());
   container
     .bind(TOKENS.CommandHandler)

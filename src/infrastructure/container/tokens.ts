@@ -4,12 +4,14 @@ import type { EventRegistry } from '../../application/events/event-registry.js';
 import type { EventStore } from '../../application/ports/event-store.js';
 import type { ReadStore } from '../../application/ports/read-store.js';
 import type { UserDirectory } from '../../application/ports/user-directory.js';
+import type { IdempotencyStore } from '../../application/ports/idempotency-store.js';
 import type { ProductsService } from '../../application/products/products-service.js';
 import type { UniqueClaims } from '../../application/uniqueness/unique-claims.js';
 import type { ProjectionSupervisor } from '../../projections/projection-supervisor.js';
 import type { Config } from '../config/config.js';
 import type { AccessTokenVerifier } from '../http/middleware/auth.js';
 import type { Logger } from '../logging/logger.js';
+import type { Redis } from 'ioredis';
 
 const token = <T>(name: string): ServiceIdentifier<T> => Symbol.for(`ledgerflow.${name}`);
 
@@ -23,6 +25,8 @@ export const TOKENS = {
   CommandHandler: token<CommandHandler>('CommandHandler'),
   UniqueClaims: token<UniqueClaims>('UniqueClaims'),
   Projections: token<ProjectionSupervisor>('Projections'),
+  Redis: token<Redis>('Redis'),
+  IdempotencyStore: token<IdempotencyStore>('IdempotencyStore'),
   UserDirectory: token<UserDirectory>('UserDirectory'),
   AccessTokenVerifier: token<AccessTokenVerifier>('AccessTokenVerifier'),
   ProductsService: token<ProductsService>('ProductsService'),
