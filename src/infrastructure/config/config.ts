@@ -7,6 +7,9 @@ const optionalUrl = (protocols: readonly string[]) =>
     .refine((value) => protocols.some((protocol) => value.startsWith(protocol)), `must start with ${protocols.join(' or ')}`)
     .optional();
 
+export const SERVICE_ROLES = ['all', 'users-api', 'catalog-api', 'orders-api', 'markets-api', 'projector', 'saga-worker', 'payment-gateway'] as const;
+export type ServiceRole = (typeof SERVICE_ROLES)[number];
+
 /** Every environment variable the platform reads (the table in API.md), validated once at boot. */
 export const ConfigSchema = z
   .object({
@@ -24,9 +27,7 @@ export const ConfigSchema = z
     SIGNINS_PER_ADDRESS_PER_MIN: integer(1, 1_000_000).default(600),
     RATE_LIMIT_PER_MIN: integer(1, 10_000_000).optional(),
     SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
-    SERVICE_ROLE: z
-      .enum(['all', 'users-api', 'catalog-api', 'orders-api', 'markets-api', 'projector', 'saga-worker', 'payment-gateway'])
-      .default('all'),
+    SERVICE_ROLE: z.enum(SERVICE_ROLES).default('all'),
     USERS_API_URL: z.url().optional(),
     JWT_PRIVATE_KEY: z.string().optional(),
     JWT_PUBLIC_KEY: z.string().optional(),

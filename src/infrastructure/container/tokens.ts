@@ -12,6 +12,8 @@ import type { Config } from '../config/config.js';
 import type { AccessTokenVerifier } from '../http/middleware/auth.js';
 import type { Logger } from '../logging/logger.js';
 import type { Redis } from 'ioredis';
+import type { OrdersService } from '../../application/orders/orders-service.js';
+import type { MarketsService } from '../../application/markets/markets-service.js';
 
 const token = <T>(name: string): ServiceIdentifier<T> => Symbol.for(`ledgerflow.${name}`);
 
@@ -30,4 +32,6 @@ export const TOKENS = {
   UserDirectory: token<UserDirectory>('UserDirectory'),
   AccessTokenVerifier: token<AccessTokenVerifier>('AccessTokenVerifier'),
   ProductsService: token<ProductsService>('ProductsService'),
+  OrdersService: token<OrdersService>('OrdersService'),
+  MarketsService: token<MarketsService>('MarketsService'),
 } as const;

@@ -1,0 +1,67 @@
+import { type Request, Router } from 'express';
+import type { OrderView } from '../../../application/orders/order-view.js';
+import type { OrdersService, OrderViewer } from '../../../application/orders/orders-service.js';
+import type { UserDirectory } from '../../../application/ports/user-directory.js';
+import { sendCommandResult } from '../command-response.js';
+import { isAdmin, requireSignedIn } from '../middleware/auth.js';
+import { minPosition, type ReadModelProgress } from '../middleware/read-your-writes.js';
+import { notFoundProblem } from '../problem.js';
+import { commandContext } from '../request-context.js';
+import { Id } from '../schemas/common.js';
+import { CancelOrderBody, OrderListQuery, PlaceOrderBody } from '../schemas/orders.js';
+import { body, etag, ifMatch, query } from '../validate.js';
+
+export interface OrdersRoutesDeps {
+  orders: OrdersService;
+  users: UserDirectory;
+  progress: ReadModelProgress;
+}
+
+const orderId = (raw: unknown): string => {
+  const parsed = Id.safeParse(raw);
+  if (!parsed.success) throw notFoundProblem('no such order');
+  return parsed.data;
+};
+
+/** Only used behind requireSignedIn. */
+const viewer = (req: Request): OrderViewer => ({ userId: req.principal!.userId, admin: isAdmin(req.principal) });
+
+/** Orders over HTTP: parse, authorise, call the application, answer. Someone who may not see an order gets 404. */
+export const ordersRoutes = ({ orders, users, progress }: OrdersRoutesDeps): Router => {
+  const router = Router();
+  const present = async ({ customerId, ...order }: OrderView) => ({ ...order, customer: await users.find(customerId) });
+
+  router.post('/', requireSignedIn, async (req, res) => {
+    const input = body(req, PlaceOrderBody);
+    const change = await orders.place(input, { ...commandContext(req), userId: req.principal!.userId });
+    sendCommandResult(res, {
+      status: 202,
+      body: { id: change.order.id, status: change.order.status },
+      position: change.position,
+      revision: change.revision,
+      location: `/api/v1/orders/${change.order.id}`,
+    });
+  });
+
+  router.get('/', requireSignedIn, minPosition(progress, 'orders'), async (req, res) => {
+    const { status, limit, cursor } = query(req, OrderListQuery);
+    const page = await orders.list(viewer(req), { status, limit, cursor });
+    res.json({ items: await Promise.all(page.items.map(present)), nextCursor: page.nextCursor });
+  });
+
+  router.get('/:id', requireSignedIn, minPosition(progress, 'orders'), async (req, res) => {
+    const order = await orders.get(orderId(req.params.id), viewer(req));
+    if (!order) throw notFoundProblem('no such order');
+    res.setHeader('ETag', etag(order.version));
+    res.json(await present(order));
+  });
+
+  router.post('/:id/cancel', requireSignedIn, async (req, res) => {
+    const id = orderId(req.params.id);
+    body(req, CancelOrderBody);
+    const change = await orders.cancel(id, viewer(req), commandContext(req), ifMatch(req));
+    sendCommandResult(res, { status: 202, body: await present(change.order), position: change.position, revision: change.revision });
+  });
+
+  return router;
+};
