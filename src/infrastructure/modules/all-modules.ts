@@ -1,7 +1,8 @@
 import { catalogModule } from './catalog-module.js';
 import { marketsModule } from './markets-module.js';
+import { operationsModule } from './operations-module.js';
 import { ordersModule } from './orders-module.js';
 import type { PlatformModule } from './platform-module.js';
 
 /** Every bounded context of the platform, in the order their routes are mounted. */
-export const allModules: readonly PlatformModule[] = [catalogModule, ordersModule, marketsModule];
+export const allModules: readonly PlatformModule[] = [catalogModule, ordersModule, marketsModule, operationsModule];

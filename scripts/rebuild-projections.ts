@@ -1,0 +1,48 @@
+import { SingleBar } from 'cli-progress';
+import { createEventRegistry } from '../src/application/events/event-catalog.js';
+import { ConfigError, loadConfig } from '../src/infrastructure/config/config.js';
+import { createEventStore } from '../src/infrastructure/event-store/create-event-store.js';
+import { allModules } from '../src/infrastructure/modules/all-modules.js';
+import { createReadStore } from '../src/infrastructure/read-store/create-read-store.js';
+import { rebuildProjections } from '../src/projections/rebuild-projections.js';
+
+// `npm run rebuild-projections [names…]`: rebuilds read models from position 0, with the server stopped.
+const main = async (): Promise<void> => {
+  const config = loadConfig(process.env);
+  const all = allModules.flatMap((module) => module.projections ?? []);
+  const names = process.argv.slice(2);
+  const unknown = names.filter((name) => !all.some((projection) => projection.name === name));
+  if (unknown.length > 0) throw new ConfigError(`unknown projection(s): ${unknown.join(', ')}; known: ${all.map((p) => p.name).join(', ')}`);
+  const projections = names.length > 0 ? all.filter((projection) => names.includes(projection.name)) : all;
+
+  const events = await createEventStore(config);
+  const readStore = await createReadStore(config);
+  const registry = createEventRegistry();
+  const bar = new SingleBar({
+    format: 'rebuilding {projections} |{bar}| {percentage}% | {done} events | {rate} events/s | ETA {eta_formatted}',
+    hideCursor: true,
+    noTTYOutput: true,
+    notTTYSchedule: 2000,
+  });
+  const started = Date.now();
+  const head = await events.headPosition();
+  bar.start(Math.max(1, Number(head)), 0, { projections: projections.map((p) => p.name).join(', '), done: 0, rate: 0 });
+  const result = await rebuildProjections(projections, events, readStore, {
+    decode: (event) => registry.decode(event),
+    onProgress: ({ done, position }) => {
+      const seconds = (Date.now() - started) / 1000;
+      bar.update(Number(position), { done, rate: Math.round(done / Math.max(seconds, 0.001)) });
+    },
+  });
+  bar.update(Math.max(1, Number(head)));
+  bar.stop();
+  const seconds = (Date.now() - started) / 1000;
+  console.log(`rebuilt ${projections.length} projection(s) from ${result.events} events in ${seconds.toFixed(1)} s`);
+  await readStore.close();
+  await events.close();
+};
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : `rebuild failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

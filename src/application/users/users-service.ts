@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import { conflict } from '../../domain/shared/errors.js';
+import type { UserCommand } from '../../domain/users/commands.js';
+import { normalizeEmail } from '../../domain/users/email-reservation.js';
+import type { Role } from '../../domain/users/events.js';
+import { type User, userDecider, userStream } from '../../domain/users/user.js';
+import type { CommandContext } from '../commands/command-context.js';
+import type { CommandHandler } from '../commands/command-handler.js';
+import type { EventStore } from '../ports/event-store.js';
+import type { PasswordHasher } from '../ports/password-hasher.js';
+import type { ReadStore } from '../ports/read-store.js';
+import { UniqueClaims, UniqueValueClaimed } from '../uniqueness/unique-claims.js';
+import { type UserView, userViewOf } from './user-view.js';
+
+export interface UserChange {
+  user: UserView;
+  revision: bigint;
+  position: bigint;
+}
+
+export interface NewUser {
+  email: string;
+  password: string;
+  name: string;
+}
+
+/** What the `users` read model keeps of a user: the view and the user stream's revision (for ETags). */
+export interface UserRecord {
+  user: UserView;
+  version: number;
+}
+
+/** An email's claim and, when its owner was created, the owner (a claim without an owner was left by a crash). */
+export interface EmailOwner {
+  userId: string;
+  user: User | null;
+}
+
+/** Emails are unique through claims on `user_email_unique-<hash>` streams (see UniqueClaims), case-insensitively. */
+const EMAIL_SCOPE = 'user_email';
+
+/** Users use cases: commands on the user aggregate, queries on the `users` read model. */
+export class UsersService {
+  constructor(
+    private readonly commands: CommandHandler,
+    private readonly claims: UniqueClaims,
+    private readonly store: EventStore,
+    private readonly readStore: ReadStore,
+    private readonly hasher: PasswordHasher,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Claims the email, then creates the user; a crash in between leaves a claim that a later sign-up takes over. */
+  async register(input: NewUser, context: CommandContext, options: { roles?: Role[]; userId?: string } = {}): Promise<UserChange> {
+    const userId = options.userId ?? randomUUID();
+    const passwordHash = await this.hasher.hash(input.password);
+    const claim = await this.claims.claim(EMAIL_SCOPE, normalizeEmail(input.email), userId, userStream, context);
+    if (!claim.claimed) throw conflict('email_taken', 'a user with this email exists already');
+    return this.execute(userId, {
+      type: 'RegisterUser',
+      data: { userId, email: input.email.trim(), name: input.name, passwordHash, roles: options.roles ?? ['customer'], at: this.now().toISOString() },
+    }, context);
+  }
+
+  rename(userId: string, name: string, context: CommandContext, expectedRevision?: bigint): Promise<UserChange> {
+    return this.execute(userId, { type: 'RenameUser', data: { name } }, context, expectedRevision);
+  }
+
+  grantRole(userId: string, role: Role, context: CommandContext): Promise<UserChange> {
+    return this.execute(userId, { type: 'GrantRole', data: { role } }, context);
+  }
+
+  async changePassword(userId: string, password: string, context: CommandContext): Promise<UserChange> {
+    return this.execute(userId, { type: 'ChangePasswordHash', data: { passwordHash: await this.hasher.hash(password) } }, context);
+  }
+
+  /** Who holds the email, read from its claim stream and the owner's own stream (the source of truth, not a read model). */
+  async ownerOf(email: string): Promise<EmailOwner | null> {
+    const claimStream = UniqueClaims.stream(EMAIL_SCOPE, normalizeEmail(email));
+    const [last] = await this.store.readStream(claimStream, { direction: 'backwards', maxCount: 1 });
+    if (!last) return null;
+    const { ownerId } = UniqueValueClaimed.parse(last.data);
+    const { state } = await this.commands.load(userDecider, userStream(ownerId));
+    return { userId: ownerId, user: state.exists ? state : null };
+  }
+
+  async get(userId: string): Promise<UserRecord | null> {
+    const document = await this.readStore.get('users', userId);
+    if (!document) return null;
+    const { id, email, name, roles, createdAt, version } = document as unknown as UserView & { version: number };
+    return { user: { id, email, name, roles, createdAt }, version };
+  }
+
+  private async execute(userId: string, command: UserCommand, context: CommandContext, expectedRevision?: bigint): Promise<UserChange> {
+    const result = await this.commands.handle(userDecider, userStream(userId), command, context, {
+      ...(command.type === 'RegisterUser' ? { mustNotExist: true } : {}),
+      ...(expectedRevision === undefined ? {} : { expectedRevision }),
+    });
+    return { user: userViewOf(result.state), revision: result.revision, position: result.position };
+  }
+}
