@@ -418,8 +418,13 @@ const worker = process.env.BENCH_WORKER as AdapterKey | undefined;
 if (worker) {
   if (!(worker in ADAPTERS)) throw new Error(`unknown BENCH_WORKER ${worker}`);
   const result = await runWorker(worker);
-  process.send!(result);
-  process.disconnect?.();
+  // Run directly (e.g. `BENCH_WORKER=sqlite node --cpu-prof --import tsx bench/store.bench.ts`), it prints its result.
+  if (process.send) {
+    process.send(result);
+    process.disconnect();
+  } else {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  }
 } else {
   await main();
 }

@@ -4,6 +4,7 @@ import { loadConfig } from './config/config.js';
 import { buildContainer } from './container/container.js';
 import { TOKENS } from './container/tokens.js';
 import { createApp } from './http/app.js';
+import { OwnUrl } from './http/own-url.js';
 import { healthRoutes } from './http/routes/health.js';
 import { createLogger } from './logging/logger.js';
 import { allModules } from './modules/all-modules.js';
@@ -21,6 +22,8 @@ export const startPlatform = async (env: NodeJS.ProcessEnv = process.env, module
   const config = loadConfig(env);
   const logger = createLogger(config.LOG_LEVEL);
   const container = await buildContainer(config, logger, modules);
+  const ownUrl = new OwnUrl();
+  container.bind(TOKENS.OwnUrl).toConstantValue(ownUrl);
   const projections = container.get(TOKENS.Projections);
   await projections.start();
   void projections.catchUp(24 * 60 * 60 * 1000);
@@ -50,6 +53,7 @@ export const startPlatform = async (env: NodeJS.ProcessEnv = process.env, module
     const listening = app.listen(config.PORT, () => resolve(listening));
   });
   const { port } = server.address() as AddressInfo;
+  ownUrl.set(`http://127.0.0.1:${port}`);
   logger.info({ port, eventStore: config.EVENTSTORE_URL ?? 'sqlite', readModels: config.MONGODB_URL ? 'mongodb' : 'embedded' }, 'ledgerflow is serving');
 
   let stopping: Promise<void> | undefined;

@@ -69,6 +69,7 @@ const staked: MarketDocument = {
   positions: 2,
   version: 2,
 };
+const sequences: Record<string, number> = { 'p-1': 1, 'p-2': 2 };
 const position = (id: string, userId: string, outcome: string, stake: number, payout: number | null = null): MarketPositionDocument => ({
   id,
   marketId,
@@ -77,13 +78,14 @@ const position = (id: string, userId: string, outcome: string, stake: number, pa
   stake,
   payout,
   placedAt,
+  sequence: sequences[id]!,
 });
 
 describe('markets projection', () => {
   it('keeps markets and their positions, positions indexed on marketId and userId', () =>
     assert.deepEqual(marketsProjection.collections, [
       { name: 'markets', indexes: ['status', 'closesAt'] },
-      { name: 'market_positions', indexes: ['marketId', 'userId', 'placedAt'] },
+      { name: 'market_positions', indexes: ['marketId', 'userId', 'sequence'] },
     ]));
 
   it('creates an open market with equal probabilities while nothing is staked', () => {

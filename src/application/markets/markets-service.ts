@@ -94,12 +94,12 @@ export class MarketsService {
     return { items: page.items.map(viewOfDocument), nextCursor: page.nextCursor };
   }
 
-  /** Every position the user holds in the market, oldest first. */
+  /** Every position the user holds in the market, in the order placed. */
   async positionsOf(marketId: string, userId: string): Promise<MyPosition[]> {
     const positions: MyPosition[] = [];
     let cursor: string | undefined;
     do {
-      const page = await this.readStore.find('market_positions', { where: { marketId, userId }, orderBy: 'placedAt', limit: PAGE, cursor });
+      const page = await this.readStore.find('market_positions', { where: { marketId, userId }, orderBy: 'sequence', limit: PAGE, cursor });
       for (const document of page.items) {
         const { outcome, stake, payout } = document as unknown as MyPosition;
         positions.push({ outcome, stake, payout });

@@ -93,7 +93,6 @@ export class UsersService {
 
   private async execute(userId: string, command: UserCommand, context: CommandContext, expectedRevision?: bigint): Promise<UserChange> {
     const result = await this.commands.handle(userDecider, userStream(userId), command, context, {
-      ...(command.type === 'RegisterUser' ? { mustNotExist: true } : {}),
       ...(expectedRevision === undefined ? {} : { expectedRevision }),
     });
     return { user: userViewOf(result.state), revision: result.revision, position: result.position };

@@ -36,12 +36,6 @@ export const buildContainer = async (config: Config, logger: Logger, modules: re
       onFault: (projection, fault) => logger.error({ projection, fault }, 'projection faulted'),
     });
   });
-  container.bind(TOKENS.UserDirectory).toConstantValue({ find: async () => null });
-  container.bind(TOKENS.AccessTokenVerifier).toConstantValue({
-    verify: async () => {
-      throw new Error('no access tokens are accepted until JWT auth is configured');
-    },
-  });
   for (const module of modules) module.bind?.(container, config);
   return container;
 };

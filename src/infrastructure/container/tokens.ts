@@ -14,6 +14,12 @@ import type { Logger } from '../logging/logger.js';
 import type { Redis } from 'ioredis';
 import type { OrdersService } from '../../application/orders/orders-service.js';
 import type { MarketsService } from '../../application/markets/markets-service.js';
+import type { PasswordHasher } from '../../application/ports/password-hasher.js';
+import type { RateLimiterFactory } from '../../application/ports/rate-limiter.js';
+import type { SignIn } from '../../application/users/sign-in.js';
+import type { UsersService } from '../../application/users/users-service.js';
+import type { JwtAccessTokens } from '../auth/jwt-access-tokens.js';
+import type { OwnUrl } from '../http/own-url.js';
 
 const token = <T>(name: string): ServiceIdentifier<T> => Symbol.for(`ledgerflow.${name}`);
 
@@ -34,4 +40,11 @@ export const TOKENS = {
   ProductsService: token<ProductsService>('ProductsService'),
   OrdersService: token<OrdersService>('OrdersService'),
   MarketsService: token<MarketsService>('MarketsService'),
+  UsersService: token<UsersService>('UsersService'),
+  SignIn: token<SignIn>('SignIn'),
+  AccessTokens: token<JwtAccessTokens>('AccessTokens'),
+  PasswordHasher: token<PasswordHasher>('PasswordHasher'),
+  RateLimiters: token<RateLimiterFactory>('RateLimiters'),
+  /** The server's own base URL once it listens (bound by the platform). */
+  OwnUrl: token<OwnUrl>('OwnUrl'),
 } as const;

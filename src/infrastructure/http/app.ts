@@ -41,7 +41,7 @@ export const createApp = ({ logger, verifier, idempotencyStore, publicModules, m
   for (const module of publicModules) app.use(module.path, module.router);
   app.use(jsonBody, jsonBodyErrors);
   app.use(authenticate(verifier));
-  app.use(idempotency(idempotencyStore));
+  app.use(idempotency(idempotencyStore, { exclude: ['/api/v1/auth/token'] }));
   for (const module of modules) app.use(module.path, module.router);
   app.use(unknownRoute);
   app.use(errorHandler(logger));

@@ -3,6 +3,7 @@ import { marketsModule } from './markets-module.js';
 import { operationsModule } from './operations-module.js';
 import { ordersModule } from './orders-module.js';
 import type { PlatformModule } from './platform-module.js';
+import { usersModule } from './users-module.js';
 
 /** Every bounded context of the platform, in the order their routes are mounted. */
-export const allModules: readonly PlatformModule[] = [catalogModule, ordersModule, marketsModule, operationsModule];
+export const allModules: readonly PlatformModule[] = [usersModule, catalogModule, ordersModule, marketsModule, operationsModule];

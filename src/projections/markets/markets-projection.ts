@@ -25,6 +25,8 @@ export interface MarketPositionDocument extends ReadDocument {
   /** Known once the market is resolved (from MarketResolved, confirmed by PayoutRecorded). */
   payout: number | null;
   placedAt: string;
+  /** The market stream's revision at placement: orders a user's positions as placed, even within one millisecond. */
+  sequence: number;
 }
 
 type Recorded = RecordedEvent & MarketEvent;
@@ -105,7 +107,16 @@ export const marketPositionDocuments: DocumentProjection<Recorded> = {
     if (event.type === 'PositionPlaced') {
       if (document !== null) return document;
       const { marketId, positionId, userId, outcome, stake, placedAt } = event.data;
-      const placed: MarketPositionDocument = { id: positionId, marketId, userId, outcome, stake, payout: null, placedAt };
+      const placed: MarketPositionDocument = {
+        id: positionId,
+        marketId,
+        userId,
+        outcome,
+        stake,
+        payout: null,
+        placedAt,
+        sequence: Number(event.revision),
+      };
       return placed;
     }
     if (document === null) return null;
@@ -127,7 +138,7 @@ export const marketsProjection: Projection = {
   name: 'markets',
   collections: [
     { name: 'markets', indexes: ['status', 'closesAt'] },
-    { name: 'market_positions', indexes: ['marketId', 'userId', 'placedAt'] },
+    { name: 'market_positions', indexes: ['marketId', 'userId', 'sequence'] },
   ],
   documents: [marketDocuments, marketPositionDocuments],
 };

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, scryptSync } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import type { IdempotencyStore, StoredResponse } from '../../../application/ports/idempotency-store.js';
 import { badRequest, Problem } from '../problem.js';
@@ -22,6 +22,19 @@ const canonical = (value: unknown): string =>
           .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
           .join(',')}}`
       : JSON.stringify(value) ?? 'null';
+
+/**
+ * What identifies a request body. A password never goes into a fast hash: it is folded in through scrypt,
+ * salted with the (scoped) key, so the stored fingerprint cannot be brute-forced back into the password.
+ */
+const fingerprintOf = (body: unknown, salt: string): string => {
+  const hash = createHash('sha256');
+  if (body !== null && typeof body === 'object' && 'password' in body) {
+    const { password, ...rest } = body as Record<string, unknown>;
+    hash.update(canonical(rest)).update(scryptSync(String(password), salt, 32));
+  } else hash.update(canonical(body));
+  return hash.digest('base64url');
+};
 
 const replay = (res: Response, stored: StoredResponse): void => {
   for (const [name, value] of Object.entries(stored.headers)) res.setHeader(name, value);
@@ -48,19 +61,20 @@ const captureResponse = (res: Response, onSent: (response: StoredResponse) => vo
 /**
  * `Idempotency-Key` on every POST: the same key with the same body replays the first answer (even when the
  * repeats arrive in parallel: they wait for the first), the same key with another body is 422.
- * Keys are scoped to the caller and the route, and kept 24 h.
+ * Keys are scoped to the caller and the route, and kept 24 h. Routes whose answer is a secret (an access token)
+ * are excluded: a token is never stored, and asking for another is harmless.
  */
 export const idempotency =
-  (store: IdempotencyStore): RequestHandler =>
+  (store: IdempotencyStore, options: { exclude?: readonly string[] } = {}): RequestHandler =>
   async (req, res, next) => {
     const key = req.get('Idempotency-Key');
-    if (req.method !== 'POST' || key === undefined) return next();
+    if (req.method !== 'POST' || key === undefined || options.exclude?.includes(req.path)) return next();
     if (key.length < 1 || key.length > 200)
       return next(badRequest('Idempotency-Key must be 1 to 200 characters', [{ path: 'Idempotency-Key', message: 'length 1..200' }]));
     const scopedKey = createHash('sha256')
       .update(`${req.principal?.userId ?? 'anonymous'}\u0000${req.originalUrl}\u0000${key}`)
       .digest('base64url');
-    const fingerprint = createHash('sha256').update(canonical(req.body)).digest('base64url');
+    const fingerprint = fingerprintOf(req.body, scopedKey);
 
     const deadline = Date.now() + WAIT_MS;
     for (let pause = 20; ; pause = Math.min(pause * 2, 250)) {

@@ -19,6 +19,7 @@ export const jsonBody: RequestHandler = (req, res, next) => {
 };
 
 export const jsonBodyErrors: ErrorRequestHandler = (error: { type?: string; status?: number }, _req, _res, next) => {
+  if (error instanceof Problem) return next(error);
   if (error.type === 'entity.too.large') return next(new Problem(413, 'Content too large', 'the body is over 1 MiB'));
   if (error.type === 'entity.parse.failed') return next(badRequest('the body is not valid JSON'));
   if (error.type === 'encoding.unsupported' || error.type === 'charset.unsupported')

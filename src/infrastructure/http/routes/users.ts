@@ -1,0 +1,69 @@
+import { type Response, Router } from 'express';
+import type { UserRecord, UsersService } from '../../../application/users/users-service.js';
+import { sendCommandResult } from '../command-response.js';
+import { isAdmin, requireSignedIn } from '../middleware/auth.js';
+import { minPosition, type ReadModelProgress } from '../middleware/read-your-writes.js';
+import { notFoundProblem } from '../problem.js';
+import { commandContext, type Principal } from '../request-context.js';
+import { Id } from '../schemas/common.js';
+import { RegisterUserBody, RenameUserBody } from '../schemas/users.js';
+import { body, etag, ifMatch } from '../validate.js';
+
+export interface UsersRoutesDeps {
+  users: UsersService;
+  progress: ReadModelProgress;
+}
+
+/** Anything but an id we gave out is simply not there. */
+const userId = (raw: unknown): string => {
+  const parsed = Id.safeParse(raw);
+  if (!parsed.success) throw notFoundProblem('no such user');
+  return parsed.data;
+};
+
+/** Self, an admin, or one of the platform's services (enrichment). Anyone else gets 404, never 403: existence is not leaked. */
+const mayRead = (principal: Principal, id: string) => principal.userId === id || isAdmin(principal) || principal.roles.includes('service');
+
+const sendUser = (res: Response, record: UserRecord | null) => {
+  if (!record) throw notFoundProblem('no such user');
+  res.setHeader('ETag', etag(record.version));
+  res.json(record.user);
+};
+
+/** Registration and profiles over HTTP: parse, authorise, call the application, answer. */
+export const usersRoutes = ({ users, progress }: UsersRoutesDeps): Router => {
+  const router = Router();
+
+  router.post('/', async (req, res) => {
+    const input = body(req, RegisterUserBody);
+    const change = await users.register(input, commandContext(req));
+    const { createdAt: _createdAt, ...registered } = change.user;
+    sendCommandResult(res, {
+      status: 201,
+      body: registered,
+      position: change.position,
+      revision: change.revision,
+      location: `/api/v1/users/${change.user.id}`,
+    });
+  });
+
+  router.get('/me', requireSignedIn, minPosition(progress, 'users'), async (req, res) => {
+    sendUser(res, await users.get(req.principal!.userId));
+  });
+
+  router.get('/:id', requireSignedIn, minPosition(progress, 'users'), async (req, res) => {
+    const id = userId(req.params.id);
+    if (!mayRead(req.principal!, id)) throw notFoundProblem('no such user');
+    sendUser(res, await users.get(id));
+  });
+
+  router.patch('/:id', requireSignedIn, async (req, res) => {
+    const id = userId(req.params.id);
+    if (req.principal!.userId !== id) throw notFoundProblem('no such user');
+    const { name } = body(req, RenameUserBody);
+    const change = await users.rename(id, name, commandContext(req), ifMatch(req));
+    sendCommandResult(res, { status: 200, body: change.user, position: change.position, revision: change.revision });
+  });
+
+  return router;
+};
