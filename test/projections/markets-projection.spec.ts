@@ -7,7 +7,7 @@ import {
   marketPositionDocuments,
   marketsProjection,
 } from '../../src/projections/markets/markets-projection.js';
-import { projectionSpec, recorder } from './projection-spec.js';
+import { projectionSpec, recorder } from '../support/projection-spec.js';
 
 const { given } = projectionSpec(marketsProjection);
 const marketId = 'm-1';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { OrderEvent, OrderLine } from '../../src/domain/orders/events.js';
 import { type OrderDocument, orderDocuments, ordersProjection } from '../../src/projections/orders/orders-projection.js';
-import { projectionSpec, recorder } from './projection-spec.js';
+import { projectionSpec, recorder } from '../support/projection-spec.js';
 
 const { given } = projectionSpec(ordersProjection);
 const orderId = 'o-1';

@@ -1,15 +1,13 @@
 import type { ProductEvent } from '../../src/domain/products/events.js';
 import { productsProjection } from '../../src/projections/products/products-projection.js';
-import { projectionSpec, recorded } from '../support/projection-spec.js';
+import { projectionSpec, RECORDED_AT, recorder } from '../support/projection-spec.js';
 
 const { given } = projectionSpec(productsProjection);
 const productId = 'p-1';
-const stream = () => `product-${productId}-${Math.random()}`;
 const price = { amount: 1250, currency: 'EUR' };
 
 const productEvents = () => {
-  const name = stream();
-  const at = (event: ProductEvent) => recorded(name, event, '2026-01-02T03:04:05.000Z');
+  const at = recorder<ProductEvent>((event) => `product-${event.data.productId}`);
   return {
     created: at({
       type: 'ProductCreated',
@@ -27,7 +25,7 @@ const document = (overrides: Record<string, unknown> = {}) => ({
   price,
   stock: { onHand: 10, reserved: 0, available: 10 },
   createdBy: 'admin-1',
-  createdAt: '2026-01-02T03:04:05.000Z',
+  createdAt: RECORDED_AT.toISOString(),
   version: 0,
   ...overrides,
 });
@@ -35,13 +33,13 @@ const document = (overrides: Record<string, unknown> = {}) => ({
 describe('products projection', () => {
   it('creates the product document with its stock', () => {
     const { created } = productEvents();
-    return given().when(created).then('products', productId, document());
+    return given().when(created).then({ products: { [productId]: document() } });
   });
 
   it('follows a price change', () => {
     const { created, next } = productEvents();
     const changed = next({ type: 'ProductPriceChanged', data: { productId, price: { amount: 990, currency: 'EUR' } } });
-    return given(created).when(changed).then('products', productId, document({ price: { amount: 990, currency: 'EUR' }, version: 1 }));
+    return given(created).when(changed).then({ products: { [productId]: document({ price: { amount: 990, currency: 'EUR' }, version: 1 }) } });
   });
 
   it('tracks reservations, commits, releases and returns in the stock', () => {
@@ -53,23 +51,23 @@ describe('products projection', () => {
     const returned = next({ type: 'StockReturned', data: { productId, orderId: 'o-1', quantity: 3 } });
     return given(created, reserved, reservedOther, committed, released)
       .when(returned)
-      .then('products', productId, document({ stock: { onHand: 10, reserved: 0, available: 10 }, version: 5 }));
+      .then({ products: { [productId]: document({ stock: { onHand: 10, reserved: 0, available: 10 }, version: 5 }) } });
   });
 
   it('applies a stock adjustment', () => {
     const { created, next } = productEvents();
     const adjusted = next({ type: 'StockAdjusted', data: { productId, delta: -4, reason: 'breakage' } });
-    return given(created).when(adjusted).then('products', productId, document({ stock: { onHand: 6, reserved: 0, available: 6 }, version: 1 }));
+    return given(created).when(adjusted).then({ products: { [productId]: document({ stock: { onHand: 6, reserved: 0, available: 6 }, version: 1 }) } });
   });
 
   it('changes nothing when the same event is delivered twice', () => {
     const { created, next } = productEvents();
     const adjusted = next({ type: 'StockAdjusted', data: { productId, delta: 5, reason: 'delivery' } });
-    return given(created, adjusted).when(adjusted).then('products', productId, document({ stock: { onHand: 15, reserved: 0, available: 15 }, version: 1 }));
+    return given(created, adjusted).when(adjusted).then({ products: { [productId]: document({ stock: { onHand: 15, reserved: 0, available: 15 }, version: 1 }) } });
   });
 
   it('ignores events for a product it never saw created', () => {
     const { next } = productEvents();
-    return given().when(next({ type: 'StockAdjusted', data: { productId, delta: 5, reason: 'delivery' } })).then('products', productId, null);
+    return given().when(next({ type: 'StockAdjusted', data: { productId, delta: 5, reason: 'delivery' } })).then({ products: { [productId]: null } });
   });
 });

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import type { UserEvent } from '../../src/domain/users/events.js';
 import { usersProjection } from '../../src/projections/users/users-projection.js';
-import { projectionSpec, recorded } from '../support/projection-spec.js';
+import { projectionSpec, recorder } from '../support/projection-spec.js';
 
 const { given } = projectionSpec(usersProjection);
 const userId = 'u-1';
 
 const userEvents = () => {
-  const stream = `user-${userId}-${Math.random()}`;
-  const at = (event: UserEvent) => recorded(stream, event);
+  const at = recorder<UserEvent>((event) => `user-${event.data.userId}`);
   return {
     registered: at({
       type: 'UserRegistered',
@@ -31,12 +30,12 @@ const document = (overrides: Record<string, unknown> = {}) => ({
 describe('users projection', () => {
   it('creates the user document, without the password hash', async () => {
     const { registered } = userEvents();
-    await given().when(registered).then('users', userId, document());
+    await given().when(registered).then({ users: { [userId]: document() } });
   });
 
   it('follows a rename', () => {
     const { registered, next } = userEvents();
-    return given(registered).when(next({ type: 'UserRenamed', data: { userId, name: 'Ada L.' } })).then('users', userId, document({ name: 'Ada L.', version: 1 }));
+    return given(registered).when(next({ type: 'UserRenamed', data: { userId, name: 'Ada L.' } })).then({ users: { [userId]: document({ name: 'Ada L.', version: 1 }) } });
   });
 
   it('adds a granted role once', () => {
@@ -44,24 +43,24 @@ describe('users projection', () => {
     const granted = next({ type: 'UserRoleGranted', data: { userId, role: 'admin' } });
     return given(registered, granted)
       .when(next({ type: 'UserRoleGranted', data: { userId, role: 'admin' } }))
-      .then('users', userId, document({ roles: ['customer', 'admin'], version: 2 }));
+      .then({ users: { [userId]: document({ roles: ['customer', 'admin'], version: 2 }) } });
   });
 
   it('moves only the version on a password change, so the ETag stays the stream revision', () => {
     const { registered, next } = userEvents();
     return given(registered)
       .when(next({ type: 'UserPasswordChanged', data: { userId, passwordHash: 'scrypt$other' } }))
-      .then('users', userId, document({ version: 1 }));
+      .then({ users: { [userId]: document({ version: 1 }) } });
   });
 
   it('changes nothing when the same event comes again', () => {
     const { registered, next } = userEvents();
     const renamed = next({ type: 'UserRenamed', data: { userId, name: 'Ada L.' } });
-    return given(registered, renamed).when(renamed).then('users', userId, document({ name: 'Ada L.', version: 1 }));
+    return given(registered, renamed).when(renamed).then({ users: { [userId]: document({ name: 'Ada L.', version: 1 }) } });
   });
 
   it('ignores events for a user it never saw registered', () =>
-    given().when(userEvents().next({ type: 'UserRenamed', data: { userId, name: 'Ghost' } })).then('users', userId, null));
+    given().when(userEvents().next({ type: 'UserRenamed', data: { userId, name: 'Ghost' } })).then({ users: { [userId]: null } }));
 
   it('declares the collection it fills', () => assert.deepEqual(usersProjection.collections.map((collection) => collection.name), ['users']));
 });
