@@ -26,7 +26,11 @@ const productId = (raw: unknown): string => {
 /** Catalog and inventory over HTTP: parse, authorise, call the application, answer. */
 export const productsRoutes = ({ products, users, progress }: ProductsRoutesDeps): Router => {
   const router = Router();
-  const present = async ({ createdBy, ...product }: ProductView) => ({ ...product, createdBy: await users.find(createdBy) });
+  // The read model keeps createdAt to order the list; the contract's product has no such field.
+  const present = async ({ createdBy, createdAt: _createdAt, ...product }: ProductView & { createdAt?: string }) => ({
+    ...product,
+    createdBy: await users.find(createdBy),
+  });
 
   router.post('/', requireRole('admin'), async (req, res) => {
     const input = body(req, CreateProductBody);
