@@ -1,11 +1,12 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadConfig } from './config/config.js';
+import { loadConfig, runsProjections } from './config/config.js';
 import { buildContainer } from './container/container.js';
 import { TOKENS } from './container/tokens.js';
 import { createApp } from './http/app.js';
 import { OwnUrl } from './http/own-url.js';
-import { healthRoutes } from './http/routes/health.js';
+import { healthRoutes, type ReadinessCheck } from './http/routes/health.js';
+import { metricsRoutes } from './http/routes/metrics.js';
 import { createLogger } from './logging/logger.js';
 import { allModules } from './modules/all-modules.js';
 import type { PlatformModule } from './modules/platform-module.js';
@@ -17,36 +18,44 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
-/** Boots every role in one process: the all-in-one server behind `npm start` (and the API specs). */
+/**
+ * Boots the process for its SERVICE_ROLE: `all` (the all-in-one server behind `npm start`, and the API specs)
+ * runs every module and every projection; an API role serves its own module's routes; the projector runs the
+ * projections and their admin routes. Health and metrics are served by every role.
+ */
 export const startPlatform = async (env: NodeJS.ProcessEnv = process.env, modules: readonly PlatformModule[] = allModules): Promise<Platform> => {
   const config = loadConfig(env);
   const logger = createLogger(config.LOG_LEVEL);
   const container = await buildContainer(config, logger, modules);
   const ownUrl = new OwnUrl();
   container.bind(TOKENS.OwnUrl).toConstantValue(ownUrl);
+  const role = config.SERVICE_ROLE;
+  const served = role === 'all' ? modules : modules.filter((module) => module.serves === role);
   const projections = container.get(TOKENS.Projections);
-  await projections.start();
-  void projections.catchUp(24 * 60 * 60 * 1000);
-  for (const module of modules) await module.start?.(container);
+  const checks: ReadinessCheck[] = [
+    { name: 'event-store', check: async () => (await container.get(TOKENS.EventStore).headPosition(), { ok: true }) },
+  ];
+  await projections.defineReadModels();
+  if (runsProjections(role)) {
+    await projections.start();
+    void projections.catchUp(24 * 60 * 60 * 1000);
+    checks.push({
+      name: 'projections',
+      check: async () => ({ ok: projections.allCaughtUpOnce, detail: projections.allCaughtUpOnce ? 'caught up' : 'catching up' }),
+    });
+  }
+  for (const module of served) await module.start?.(container);
 
   const app = createApp({
     logger,
     verifier: container.get(TOKENS.AccessTokenVerifier),
     idempotencyStore: container.get(TOKENS.IdempotencyStore),
     publicModules: [
-      {
-        path: '/health',
-        router: healthRoutes([
-          {
-            name: 'projections',
-            check: async () => ({ ok: projections.allCaughtUpOnce, detail: projections.allCaughtUpOnce ? 'caught up' : 'catching up' }),
-          },
-          { name: 'event-store', check: async () => (await container.get(TOKENS.EventStore).headPosition(), { ok: true }) },
-        ]),
-      },
-      ...modules.flatMap((module) => module.publicRoutes?.(container) ?? []),
+      { path: '/health', router: healthRoutes(checks) },
+      { path: '/metrics', router: metricsRoutes(runsProjections(role) ? projections : undefined) },
+      ...served.flatMap((module) => module.publicRoutes?.(container) ?? []),
     ],
-    modules: modules.flatMap((module) => module.routes?.(container) ?? []),
+    modules: served.flatMap((module) => module.routes?.(container) ?? []),
   });
 
   const server: Server = await new Promise((resolve) => {
@@ -54,7 +63,7 @@ export const startPlatform = async (env: NodeJS.ProcessEnv = process.env, module
   });
   const { port } = server.address() as AddressInfo;
   ownUrl.set(`http://127.0.0.1:${port}`);
-  logger.info({ port, eventStore: config.EVENTSTORE_URL ?? 'sqlite', readModels: config.MONGODB_URL ? 'mongodb' : 'embedded' }, 'ledgerflow is serving');
+  logger.info({ port, role, eventStore: config.EVENTSTORE_URL ?? 'sqlite', readModels: config.MONGODB_URL ? 'mongodb' : 'embedded' }, 'ledgerflow is serving');
 
   let stopping: Promise<void> | undefined;
   const stop = () =>

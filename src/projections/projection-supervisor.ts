@@ -15,9 +15,9 @@ export class ProjectionSupervisor {
   private readonly runners: Map<string, ProjectionRunner>;
 
   constructor(
-    projections: readonly Projection[],
+    private readonly projections: readonly Projection[],
     events: EventStore,
-    readStore: ReadStore,
+    private readonly readStore: ReadStore,
     options: { decode: (event: RecordedEvent) => RecordedEvent; onFault?: (projection: string, fault: ProjectionFault) => void },
   ) {
     this.runners = new Map(projections.map((projection) => [projection.name, new ProjectionRunner(projection, events, readStore, options)]));
@@ -25,6 +25,11 @@ export class ProjectionSupervisor {
 
   get names(): string[] {
     return [...this.runners.keys()];
+  }
+
+  /** Declares the read models' collections, for a process that reads them but runs no projection. */
+  async defineReadModels(): Promise<void> {
+    for (const projection of this.projections) await this.readStore.define(projection.name, projection.collections);
   }
 
   async start(): Promise<void> {

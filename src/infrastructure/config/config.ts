@@ -9,6 +9,8 @@ const optionalUrl = (protocols: readonly string[]) =>
 
 export const SERVICE_ROLES = ['all', 'users-api', 'catalog-api', 'orders-api', 'markets-api', 'projector', 'saga-worker', 'payment-gateway'] as const;
 export type ServiceRole = (typeof SERVICE_ROLES)[number];
+/** The all-in-one process and the projector keep the read models; the API roles only read them. */
+export const runsProjections = (role: ServiceRole): boolean => role === 'all' || role === 'projector';
 
 /** Every environment variable the platform reads (the table in API.md), validated once at boot. */
 export const ConfigSchema = z

@@ -2,8 +2,9 @@ import { Container } from 'inversify';
 import { CommandHandler } from '../../application/commands/command-handler.js';
 import { createEventRegistry } from '../../application/events/event-catalog.js';
 import { UniqueClaims } from '../../application/uniqueness/unique-claims.js';
+import { CheckpointProgress } from '../../projections/checkpoint-progress.js';
 import { ProjectionSupervisor } from '../../projections/projection-supervisor.js';
-import type { Config } from '../config/config.js';
+import { type Config, runsProjections } from '../config/config.js';
 import { createEventStore } from '../event-store/create-event-store.js';
 import type { Logger } from '../logging/logger.js';
 import { createReadStore } from '../read-store/create-read-store.js';
@@ -36,6 +37,9 @@ export const buildContainer = async (config: Config, logger: Logger, modules: re
       onFault: (projection, fault) => logger.error({ projection, fault }, 'projection faulted'),
     });
   });
+  container
+    .bind(TOKENS.ReadModelProgress)
+    .toDynamicValue((ctx) => (runsProjections(config.SERVICE_ROLE) ? ctx.get(TOKENS.Projections) : new CheckpointProgress(ctx.get(TOKENS.ReadStore))));
   for (const module of modules) module.bind?.(container, config);
   return container;
 };

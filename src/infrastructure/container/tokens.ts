@@ -10,6 +10,7 @@ import type { UniqueClaims } from '../../application/uniqueness/unique-claims.js
 import type { ProjectionSupervisor } from '../../projections/projection-supervisor.js';
 import type { Config } from '../config/config.js';
 import type { AccessTokenVerifier } from '../http/middleware/auth.js';
+import type { ReadModelProgress } from '../http/middleware/read-your-writes.js';
 import type { Logger } from '../logging/logger.js';
 import type { Redis } from 'ioredis';
 import type { OrdersService } from '../../application/orders/orders-service.js';
@@ -33,6 +34,7 @@ export const TOKENS = {
   CommandHandler: token<CommandHandler>('CommandHandler'),
   UniqueClaims: token<UniqueClaims>('UniqueClaims'),
   Projections: token<ProjectionSupervisor>('Projections'),
+  ReadModelProgress: token<ReadModelProgress>('ReadModelProgress'),
   Redis: token<Redis>('Redis'),
   IdempotencyStore: token<IdempotencyStore>('IdempotencyStore'),
   UserDirectory: token<UserDirectory>('UserDirectory'),

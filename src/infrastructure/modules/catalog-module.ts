@@ -6,6 +6,7 @@ import type { PlatformModule } from './platform-module.js';
 
 export const catalogModule: PlatformModule = {
   name: 'catalog',
+  serves: 'catalog-api',
   bind(container) {
     container
       .bind(TOKENS.ProductsService)
@@ -18,7 +19,7 @@ export const catalogModule: PlatformModule = {
       router: productsRoutes({
         products: container.get(TOKENS.ProductsService),
         users: container.get(TOKENS.UserDirectory),
-        progress: container.get(TOKENS.Projections),
+        progress: container.get(TOKENS.ReadModelProgress),
       }),
     },
   ],

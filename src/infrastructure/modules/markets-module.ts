@@ -6,6 +6,7 @@ import type { PlatformModule } from './platform-module.js';
 
 export const marketsModule: PlatformModule = {
   name: 'markets',
+  serves: 'markets-api',
   bind(container) {
     container
       .bind(TOKENS.MarketsService)
@@ -15,7 +16,7 @@ export const marketsModule: PlatformModule = {
   routes: (container) => [
     {
       path: '/api/v1/markets',
-      router: marketsRoutes({ markets: container.get(TOKENS.MarketsService), progress: container.get(TOKENS.Projections) }),
+      router: marketsRoutes({ markets: container.get(TOKENS.MarketsService), progress: container.get(TOKENS.ReadModelProgress) }),
     },
   ],
 };

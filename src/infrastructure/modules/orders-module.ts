@@ -6,6 +6,7 @@ import type { PlatformModule } from './platform-module.js';
 
 export const ordersModule: PlatformModule = {
   name: 'orders',
+  serves: 'orders-api',
   bind(container) {
     container
       .bind(TOKENS.OrdersService)
@@ -18,7 +19,7 @@ export const ordersModule: PlatformModule = {
       router: ordersRoutes({
         orders: container.get(TOKENS.OrdersService),
         users: container.get(TOKENS.UserDirectory),
-        progress: container.get(TOKENS.Projections),
+        progress: container.get(TOKENS.ReadModelProgress),
       }),
     },
   ],

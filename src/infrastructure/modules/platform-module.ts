@@ -1,6 +1,6 @@
 import type { Container } from 'inversify';
 import type { Projection } from '../../projections/projection.js';
-import type { Config } from '../config/config.js';
+import type { Config, ServiceRole } from '../config/config.js';
 import type { HttpModule } from '../http/app.js';
 
 /**
@@ -9,6 +9,8 @@ import type { HttpModule } from '../http/app.js';
  */
 export interface PlatformModule {
   name: string;
+  /** The role (docker-compose service) that serves this module's routes; the all-in-one process serves every one. */
+  serves: ServiceRole;
   bind?(container: Container, config: Config): void;
   projections?: readonly Projection[];
   /** Routes that run before authentication and body parsing (e.g. the JWKS document). */

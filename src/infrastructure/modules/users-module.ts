@@ -18,6 +18,7 @@ const FIFTEEN_MINUTES = 15 * 60;
 /** Users and auth: registration, profiles, sign-in (JWT), the JWKS document, and the user directory other contexts enrich with. */
 export const usersModule: PlatformModule = {
   name: 'users',
+  serves: 'users-api',
   bind(container, config) {
     container.bind(TOKENS.PasswordHasher).toConstantValue(new ScryptPasswordHasher());
     container.bind(TOKENS.AccessTokens).toConstantValue(
@@ -58,7 +59,7 @@ export const usersModule: PlatformModule = {
   projections: [usersProjection],
   publicRoutes: (container) => [{ path: '/.well-known', router: jwksRoutes(container.get(TOKENS.AccessTokens)) }],
   routes: (container) => [
-    { path: '/api/v1/users', router: usersRoutes({ users: container.get(TOKENS.UsersService), progress: container.get(TOKENS.Projections) }) },
+    { path: '/api/v1/users', router: usersRoutes({ users: container.get(TOKENS.UsersService), progress: container.get(TOKENS.ReadModelProgress) }) },
     {
       path: '/api/v1/auth',
       router: authRoutes({

@@ -3,10 +3,11 @@ import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { ProjectionSupervisor } from '../../../projections/projection-supervisor.js';
 
 /** Prometheus text: process metrics and each projection's lag behind the head of `$all`. */
-export const metricsRoutes = (projections: ProjectionSupervisor): Router => {
+export const metricsRoutes = (projections: ProjectionSupervisor | undefined): Router => {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'ledgerflow_' });
-  new Gauge({
+  if (projections)
+    new Gauge({
     name: 'ledgerflow_projection_lag_events',
     help: 'Head position of $all minus the position the projection has processed',
     labelNames: ['projection', 'status'],

@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import type { ProjectionInfo, ProjectionStatus } from '../../../projections/projection-runner.js';
+import { ListQuery, page } from '../schemas/common.js';
+
+/**
+ * Answers the routes send without validating them through a schema of their own (problems, operations,
+ * sagas). They exist for the OpenAPI document; the request schemas and most response schemas live in
+ * `../schemas/*.ts`, beside the routes that validate with them.
+ */
+
+const Instant = z.string().meta({ format: 'date-time', description: 'an ISO 8601 instant, UTC' });
+
+/** RFC 9457, as `problem.ts` writes it (`Problem.toJSON`). */
+export const ProblemDocument = z
+  .object({
+    type: z.url(),
+    title: z.string(),
+    status: z.number().int().min(400).max(599),
+    detail: z.string().optional(),
+    errors: z
+      .array(
+        z.object({
+          path: z.string().meta({ description: 'where in the input, dot-separated (e.g. `items.0.quantity`); empty for the request as a whole' }),
+          message: z.string().meta({ description: 'what is wrong; for a business rule, its error code' }),
+        }),
+      )
+      .optional(),
+  })
+  .meta({ description: 'An RFC 9457 problem document, sent as application/problem+json.' });
+
+export const HealthLiveResponse = z.object({ status: z.literal('ok') });
+
+export const HealthReadyResponse = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string().optional() })),
+});
+
+/** RFC 7517: the public keys access tokens are signed with (ES256, P-256). */
+export const JwksResponse = z.object({
+  keys: z.array(
+    z.looseObject({
+      kty: z.literal('EC'),
+      crv: z.literal('P-256'),
+      x: z.string(),
+      y: z.string(),
+      kid: z.string(),
+      alg: z.literal('ES256').optional(),
+      use: z.literal('sig').optional(),
+    }),
+  ),
+});
+
+const PROJECTION_STATUSES = ['starting', 'catching_up', 'live', 'rebuilding', 'faulted', 'stopped'] as const satisfies readonly ProjectionStatus[];
+// Fails to compile when the runner gains a status the document does not list.
+const _everyStatusListed: ProjectionStatus extends (typeof PROJECTION_STATUSES)[number] ? true : never = true;
+void _everyStatusListed;
+
+const ProjectionInfoSchema = z.object({
+  name: z.string(),
+  position: z.string().meta({ description: 'the global position of `$all` processed so far (a decimal string)' }),
+  lag: z.string().meta({ description: 'head position of `$all` minus `position` (a decimal string)' }),
+  status: z.enum(PROJECTION_STATUSES),
+  error: z
+    .object({ eventId: z.string(), eventType: z.string(), position: z.string(), message: z.string(), attempts: z.number().int() })
+    .nullable(),
+});
+// Fails to compile when ProjectionInfo changes shape under the document.
+const _projectionInfoMatches: ProjectionInfo extends z.infer<typeof ProjectionInfoSchema> ? true : never = true;
+void _projectionInfoMatches;
+
+export const ProjectionListResponse = z.object({ items: z.array(ProjectionInfoSchema) });
+
+export const ProjectionRebuildResponse = z.object({ name: z.string(), status: z.literal('rebuilding') });
+
+/** The saga-status view (API.md, "Sagas and projections"). */
+export const SagaType = z.enum(['order-fulfilment', 'market-settlement']);
+export const SagaStatus = z.enum(['running', 'completed', 'compensated', 'failed']);
+
+export const SagaResponse = z.object({
+  id: z.string().meta({ description: "the order's or market's id" }),
+  type: SagaType,
+  status: SagaStatus,
+  startedAt: Instant,
+  updatedAt: Instant,
+  steps: z.array(
+    z.object({
+      name: z.string(),
+      status: z.string(),
+      at: Instant,
+      attempts: z.number().int().min(0),
+      error: z.string().nullable(),
+    }),
+  ),
+  pendingTimeout: z.object({ dueAt: Instant }).nullable(),
+});
+
+export const SagaListQuery = ListQuery.extend({ type: SagaType.optional(), status: SagaStatus.optional() });
+
+export const SagaListResponse = page(SagaResponse);
+
+/** The document itself, loosely: its shape is OpenAPI 3.1's. */
+export const OpenApiDocumentResponse = z.looseObject({ openapi: z.literal('3.1.0'), info: z.looseObject({}), paths: z.record(z.string(), z.unknown()) });
