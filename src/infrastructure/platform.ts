@@ -50,6 +50,10 @@ export const startPlatform = async (env: NodeJS.ProcessEnv = process.env, module
     logger,
     verifier: container.get(TOKENS.AccessTokenVerifier),
     idempotencyStore: container.get(TOKENS.IdempotencyStore),
+    requestLimiter:
+      config.RATE_LIMIT_PER_MIN === undefined
+        ? undefined
+        : container.get(TOKENS.RateLimiters)({ name: 'requests_per_minute', points: config.RATE_LIMIT_PER_MIN, durationSeconds: 60 }),
     publicModules: [
       { path: '/health', router: healthRoutes(checks) },
       { path: '/metrics', router: metricsRoutes(runsProjections(role) ? projections : undefined) },

@@ -2,11 +2,13 @@ import express, { type Express, type Router } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { IdempotencyStore } from '../../application/ports/idempotency-store.js';
+import type { RateLimiter } from '../../application/ports/rate-limiter.js';
 import { type AccessTokenVerifier, authenticate } from './middleware/auth.js';
 import { correlationId } from './middleware/correlation-id.js';
 import { errorHandler, unknownRoute } from './middleware/error-handler.js';
 import { idempotency } from './middleware/idempotency.js';
 import { jsonBody, jsonBodyErrors } from './middleware/json-body.js';
+import { clientAddress, rateLimit } from './middleware/rate-limit.js';
 
 export interface HttpModule {
   /** Where the module's router is mounted, e.g. `/api/v1/products`. */
@@ -18,13 +20,18 @@ export interface AppDeps {
   logger: Logger;
   verifier: AccessTokenVerifier;
   idempotencyStore: IdempotencyStore;
+  /** RATE_LIMIT_PER_MIN: requests per minute per signed-in user, else per client address, on every route but sign-in. */
+  requestLimiter?: RateLimiter | undefined;
   /** Routes that run before authentication (health, metrics, JWKS). */
   publicModules: readonly HttpModule[];
   modules: readonly HttpModule[];
 }
 
+/** Sign-in has limits of its own (per email, per address), and its answer is a secret never stored. */
+const TOKEN_ROUTE = '/api/v1/auth/token';
+
 /** The express application: edge middleware, the contexts' routers, and problem+json for every error. */
-export const createApp = ({ logger, verifier, idempotencyStore, publicModules, modules }: AppDeps): Express => {
+export const createApp = ({ logger, verifier, idempotencyStore, requestLimiter, publicModules, modules }: AppDeps): Express => {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -41,7 +48,11 @@ export const createApp = ({ logger, verifier, idempotencyStore, publicModules, m
   for (const module of publicModules) app.use(module.path, module.router);
   app.use(jsonBody, jsonBodyErrors);
   app.use(authenticate(verifier));
-  app.use(idempotency(idempotencyStore, { exclude: ['/api/v1/auth/token'] }));
+  if (requestLimiter) {
+    const limit = rateLimit(requestLimiter, (req) => (req.principal ? `user:${req.principal.userId}` : `address:${clientAddress(req)}`));
+    app.use((req, res, next) => (req.path === TOKEN_ROUTE ? next() : limit(req, res, next)));
+  }
+  app.use(idempotency(idempotencyStore, { exclude: [TOKEN_ROUTE] }));
   for (const module of modules) app.use(module.path, module.router);
   app.use(unknownRoute);
   app.use(errorHandler(logger));
