@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MongoClient } from 'mongodb';
+import { startPlatform } from '../../src/infrastructure/platform.js';
+import { TEST_ADMIN } from '../support/http-platform.js';
+import { type Answer, httpClient } from './api-client.js';
+
+const mongoUrl = process.env.MONGODB_URL;
+const title = 'platform with MongoDB read models (events in SQLite) answers as the embedded profile does';
+
+/** The same database server, another database: `mongodb://host:port/` + name. */
+const withDatabase = (url: string, name: string): string => {
+  const parsed = new URL(url);
+  parsed.pathname = `/${name}`;
+  return parsed.toString();
+};
+
+if (!mongoUrl) {
+  describe(`${title} (pending: set MONGODB_URL, e.g. from .ci/start-ferretdb.sh, to run)`, () => {
+    it('creates, orders, rebuilds and answers as the embedded profile');
+  });
+} else {
+  describe(title, function () {
+    this.timeout(60_000);
+    const database = `ledgerflow_spec_${randomUUID().replaceAll('-', '')}`;
+    let dataDir: string;
+
+    before(() => {
+      dataDir = mkdtempSync(join(tmpdir(), 'ledgerflow-mongo-profile-'));
+    });
+    after(async () => {
+      const client = await MongoClient.connect(mongoUrl);
+      await client.db(database).dropDatabase();
+      await client.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    const boot = (mongo: boolean) =>
+      startPlatform({
+        DATA_DIR: dataDir,
+        PORT: '0',
+        LOG_LEVEL: 'silent',
+        ADMIN_EMAIL: TEST_ADMIN.email,
+        ADMIN_PASSWORD: TEST_ADMIN.password,
+        ...(mongo ? { MONGODB_URL: withDatabase(mongoUrl, database) } : {}),
+      });
+
+    /** Every GET a client would make, answered once the read models have seen `position`. */
+    const snapshot = async (url: string, ids: Record<string, string>, customerToken: string, position: string) => {
+      const call = httpClient(url);
+      const admin = (await call('POST', '/api/v1/auth/token', { body: TEST_ADMIN })).body.accessToken as string;
+      const headers = { 'X-Min-Position': position };
+      const get = async (path: string, token?: string): Promise<unknown> => {
+        const answer: Answer = await call('GET', path, { token, headers });
+        assert.equal(answer.status, 200, `${path}: ${JSON.stringify(answer.body)}`);
+        return answer.body;
+      };
+      return {
+        product: await get(`/api/v1/products/${ids.product}`),
+        products: await get('/api/v1/products?q=mug'),
+        order: await get(`/api/v1/orders/${ids.order}`, customerToken),
+        orders: await get('/api/v1/orders', admin),
+        market: await get(`/api/v1/markets/${ids.market}`),
+        markets: await get('/api/v1/markets?status=resolved'),
+        positions: await get(`/api/v1/markets/${ids.market}/positions/me`, customerToken),
+        me: await get('/api/v1/users/me', customerToken),
+      };
+    };
+
+    it('creates, orders, rebuilds and answers as the embedded profile', async () => {
+      const withMongo = await boot(true);
+      const call = httpClient(withMongo.url);
+      const admin = (await call('POST', '/api/v1/auth/token', { body: TEST_ADMIN })).body.accessToken as string;
+      const product = await call('POST', '/api/v1/products', {
+        token: admin,
+        body: { sku: 'MUG-MONGO', name: 'Mug', price: { amount: 1250, currency: 'EUR' }, initialStock: 10 },
+      });
+      await call('POST', '/api/v1/users', { body: { email: 'ada@example.com', password: 'customer-password', name: 'Ada' } });
+      const customer = (await call('POST', '/api/v1/auth/token', { body: { email: 'ada@example.com', password: 'customer-password' } })).body
+        .accessToken as string;
+      const order = await call('POST', '/api/v1/orders', {
+        token: customer,
+        body: { items: [{ productId: product.body.id, quantity: 2 }], paymentToken: 'tok_visa' },
+      });
+      const market = await call('POST', '/api/v1/markets', {
+        token: admin,
+        body: { question: 'Rain?', outcomes: ['yes', 'no'], closesAt: '2099-01-01T00:00:00Z' },
+      });
+      await call('POST', `/api/v1/markets/${market.body.id}/positions`, { token: customer, body: { outcome: 'yes', stake: 40 } });
+      await call('POST', `/api/v1/markets/${market.body.id}/positions`, { token: admin, body: { outcome: 'no', stake: 60 } });
+      const resolved = await call('POST', `/api/v1/markets/${market.body.id}/resolve`, { token: admin, body: { winningOutcome: 'yes' } });
+      assert.deepEqual([product.status, order.status, market.status, resolved.status], [201, 202, 201, 200]);
+      const position = resolved.headers.get('X-Position')!;
+      const ids = { product: product.body.id, order: order.body.id, market: market.body.id };
+      const live = await snapshot(withMongo.url, ids, customer, position);
+
+      for (const name of ['users', 'products', 'orders', 'markets']) {
+        assert.equal((await call('POST', `/api/v1/projections/${name}/rebuild`, { token: admin })).status, 202);
+      }
+      for (let attempt = 0; attempt < 100; attempt++) {
+        const { items } = (await call('GET', '/api/v1/projections', { token: admin })).body as { items: { status: string; lag: string }[] };
+        if (items.every((item) => item.status === 'live' && item.lag === '0')) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const rebuilt = await snapshot(withMongo.url, ids, customer, position);
+      await withMongo.stop();
+
+      const embedded = await boot(false);
+      const fromEmbedded = await snapshot(embedded.url, ids, customer, position);
+      await embedded.stop();
+
+      assert.deepEqual(rebuilt, live, 'a rebuild into MongoDB gives the same answers');
+      assert.deepEqual(fromEmbedded, live, 'the embedded read models give the same answers as MongoDB');
+      assert.equal((live.positions as { items: { payout: number }[] }).items[0]!.payout, 100);
+    });
+  });
+}
