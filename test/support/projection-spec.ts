@@ -1,10 +1,31 @@
 import assert from 'node:assert/strict';
+import { MongoClient } from 'mongodb';
 import type { RecordedEvent } from '../../src/application/ports/event-store.js';
-import type { ReadDocument } from '../../src/application/ports/read-store.js';
+import type { ReadDocument, ReadStore } from '../../src/application/ports/read-store.js';
 import type { DomainEvent } from '../../src/domain/shared/decider.js';
 import { MemoryReadStore } from '../../src/infrastructure/read-store/memory-read-store.js';
+import { MongoReadStore } from '../../src/infrastructure/read-store/mongo-read-store.js';
 import { applyEvents } from '../../src/projections/apply-events.js';
 import type { Projection } from '../../src/projections/projection.js';
+
+/**
+ * With MONGODB_URL set (CI starts FerretDB), every projection spec runs on the MongoDB adapter too, in a
+ * database of its own that is dropped when the run ends.
+ */
+let mongoStore: Promise<MongoReadStore> | undefined;
+const mongoDatabase = `ledgerflow_projection_specs_${process.pid}_${Date.now()}`;
+const sharedMongoStore = (): Promise<MongoReadStore> | undefined => {
+  if (!process.env.MONGODB_URL) return undefined;
+  mongoStore ??= MongoReadStore.connect(process.env.MONGODB_URL, mongoDatabase);
+  return mongoStore;
+};
+after(async () => {
+  if (!mongoStore) return;
+  await (await mongoStore).close();
+  const client = await MongoClient.connect(process.env.MONGODB_URL!);
+  await client.db(mongoDatabase).dropDatabase();
+  await client.close();
+});
 
 export const RECORDED_AT = new Date('2025-01-01T10:00:00.000Z');
 
@@ -40,21 +61,26 @@ export type Expected = Record<string, Record<string, ReadDocument | null>>;
  *   await given(placed).when(cancelled).then({ orders: { [orderId]: { ...document } } });
  */
 export const projectionSpec = (projection: Projection) => {
-  const run = async (events: readonly RecordedEvent[]): Promise<MemoryReadStore> => {
-    const store = new MemoryReadStore();
+  const run = async <Store extends ReadStore>(store: Store, events: readonly RecordedEvent[]): Promise<Store> => {
     await store.define(projection.name, projection.collections);
     const target = { projection: projection.name, generation: 0 };
+    await store.drop(target);
     for (const event of events) await applyEvents(projection, store, target, [event], event.position);
     return store;
+  };
+  const check = async (store: ReadStore, expected: Expected, adapter: string) => {
+    for (const [collection, documents] of Object.entries(expected))
+      for (const [id, document] of Object.entries(documents))
+        assert.deepEqual(await store.get(collection, id), document, `${adapter}: ${collection}/${id}`);
   };
   return {
     given: (...history: RecordedEvent[]) => ({
       when: (...events: RecordedEvent[]) => ({
         then: async (expected: Expected): Promise<MemoryReadStore> => {
-          const store = await run([...history, ...events]);
-          for (const [collection, documents] of Object.entries(expected))
-            for (const [id, document] of Object.entries(documents))
-              assert.deepEqual(await store.get(collection, id), document, `${collection}/${id}`);
+          const store = await run(new MemoryReadStore(), [...history, ...events]);
+          await check(store, expected, 'memory');
+          const mongo = await sharedMongoStore();
+          if (mongo) await check(await run(mongo, [...history, ...events]), expected, 'mongodb');
           return store;
         },
       }),
