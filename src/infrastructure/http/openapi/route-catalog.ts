@@ -87,6 +87,10 @@ export interface RouteSpec {
   responses: Readonly<Record<number, ResponseSpec>>;
 }
 
+const ProductList = page(ProductResponse);
+const OrderList = page(OrderResponse);
+const MarketList = page(MarketResponse);
+
 /** Schemas under these names in `components.schemas`; any other schema of the catalog is named after its operation. */
 export const NAMED_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   Problem: ProblemDocument,
@@ -102,15 +106,18 @@ export const NAMED_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   ChangePriceBody,
   AdjustStockBody,
   Product: ProductResponse,
+  ProductList,
   PlaceOrderBody,
   CancelOrderBody,
   OrderPlaced: OrderPlacedResponse,
   Order: OrderResponse,
+  OrderList,
   CreateMarketBody,
   PlacePositionBody,
   CloseMarketBody,
   ResolveMarketBody,
   Market: MarketResponse,
+  MarketList,
   Position: PositionResponse,
   MyPositions: MyPositionsResponse,
   Saga: SagaResponse,
@@ -121,9 +128,6 @@ export const NAMED_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   HealthReady: HealthReadyResponse,
 };
 
-const ProductList = page(ProductResponse);
-const OrderList = page(OrderResponse);
-const MarketList = page(MarketResponse);
 const byId = (what: string) => z.object({ id: Id.meta({ description: `the ${what}'s id (a UUID)` }) });
 
 export const routeCatalog: readonly RouteSpec[] = [
