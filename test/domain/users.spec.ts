@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { emailReservationDecider, emailReservationStream, normalizeEmail } from '../../src/domain/users/email-reservation.js';
-import type { EmailReservationEvent, UserEvent } from '../../src/domain/users/events.js';
+import { normalizeEmail } from '../../src/domain/users/email.js';
+import type { UserEvent } from '../../src/domain/users/events.js';
 import { userDecider, userStream } from '../../src/domain/users/user.js';
 import { deciderSpec } from '../support/decider-spec.js';
 
@@ -97,17 +97,6 @@ describe('user decider', () => {
   });
 });
 
-describe('email reservation decider', () => {
-  const { given } = deciderSpec(emailReservationDecider);
-  const reservedBy = (owner: string): EmailReservationEvent => ({ type: 'EmailReserved', data: { email: 'ada@example.com', userId: owner } });
-  const reserve = (owner: string, email = '  Ada@Example.COM ') => ({ type: 'ReserveEmail', data: { email, userId: owner } }) as const;
-
-  it('normalizes an email by trimming and lower-casing it', () => assert.equal(normalizeEmail('  Ada@Example.COM '), 'ada@example.com'));
-  it('names its stream user_email-<normalized email>', () =>
-    assert.equal(emailReservationStream(' Ada@Example.com'), 'user_email-ada@example.com'));
-
-  it('reserves a free email, normalized', () => given().when(reserve(userId)).then(reservedBy(userId)));
-  it('records nothing when the same user reserves it again', () => given(reservedBy(userId)).when(reserve(userId, 'ADA@example.com')).thenNothing());
-  it('refuses the email to another user', () => given(reservedBy(userId)).when(reserve('u-2')).thenRefuses('conflict', 'email_taken'));
-  it('refuses a blank email', () => given().when(reserve(userId, '   ')).thenRefuses('rule_violated', 'email_required'));
+describe('email normalisation', () => {
+  it('compares emails trimmed and lower-cased', () => assert.equal(normalizeEmail('  Ada@Example.COM '), 'ada@example.com'));
 });

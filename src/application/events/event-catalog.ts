@@ -1,7 +1,7 @@
 import { marketEventSchemas } from '../../domain/markets/events.js';
 import { orderEventSchemas } from '../../domain/orders/events.js';
 import { productEventSchemas } from '../../domain/products/events.js';
-import { emailReservationEventSchemas, userEventSchemas } from '../../domain/users/events.js';
+import { userEventSchemas } from '../../domain/users/events.js';
 import { uniqueClaimEventSchemas } from '../uniqueness/unique-claims.js';
 import { EventRegistry } from './event-registry.js';
 
@@ -10,7 +10,6 @@ export const createEventRegistry = (): EventRegistry =>
   new EventRegistry()
     .registerAll(productEventSchemas)
     .registerAll(userEventSchemas)
-    .registerAll(emailReservationEventSchemas)
     .registerAll(orderEventSchemas)
     .registerAll(marketEventSchemas)
     .registerAll(uniqueClaimEventSchemas);

@@ -1,4 +1,4 @@
-import { normalizeEmail } from '../../domain/users/email-reservation.js';
+import { normalizeEmail } from '../../domain/users/email.js';
 import type { User } from '../../domain/users/user.js';
 import type { PasswordHasher } from '../ports/password-hasher.js';
 import type { RateLimiter } from '../ports/rate-limiter.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { conflict } from '../../domain/shared/errors.js';
 import type { UserCommand } from '../../domain/users/commands.js';
-import { normalizeEmail } from '../../domain/users/email-reservation.js';
+import { normalizeEmail } from '../../domain/users/email.js';
 import type { Role } from '../../domain/users/events.js';
 import { type User, userDecider, userStream } from '../../domain/users/user.js';
 import type { CommandContext } from '../commands/command-context.js';

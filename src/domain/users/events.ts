@@ -25,13 +25,3 @@ export const userEventSchemas = {
 type UserSchemas = typeof userEventSchemas;
 export type UserEvent = { [K in keyof UserSchemas]: { type: K; data: z.infer<UserSchemas[K]> } }[keyof UserSchemas];
 export type UserEventType = UserEvent['type'];
-
-/** Recorded on `user_email-<normalized email>`, a reservation stream that makes emails unique across users. */
-export const EmailReserved = z.object({ email: z.string(), userId: z.string() });
-
-export const emailReservationEventSchemas = { EmailReserved } as const;
-
-type EmailReservationSchemas = typeof emailReservationEventSchemas;
-export type EmailReservationEvent = {
-  [K in keyof EmailReservationSchemas]: { type: K; data: z.infer<EmailReservationSchemas[K]> };
-}[keyof EmailReservationSchemas];
