@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { EventsOf } from '../shared/decider.js';
 
 export const MarketStatus = z.enum(['open', 'closed', 'resolved']);
 export type MarketStatus = z.infer<typeof MarketStatus>;
@@ -53,6 +54,5 @@ export const marketEventSchemas = {
   PayoutRecorded,
 } as const;
 
-type Schemas = typeof marketEventSchemas;
-export type MarketEvent = { [K in keyof Schemas]: { type: K; data: z.infer<Schemas[K]> } }[keyof Schemas];
+export type MarketEvent = EventsOf<typeof marketEventSchemas>;
 export type MarketEventType = MarketEvent['type'];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { EventsOf } from '../shared/decider.js';
 import { Money } from '../shared/money.js';
 
 export const OrderStatus = z.enum(['pending', 'confirmed', 'cancelled']);
@@ -51,6 +52,5 @@ export const orderEventSchemas = {
   OrderRefunded,
 } as const;
 
-type Schemas = typeof orderEventSchemas;
-export type OrderEvent = { [K in keyof Schemas]: { type: K; data: z.infer<Schemas[K]> } }[keyof Schemas];
+export type OrderEvent = EventsOf<typeof orderEventSchemas>;
 export type OrderEventType = OrderEvent['type'];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { EventsOf } from '../shared/decider.js';
 import { Money } from '../shared/money.js';
 
 export const ProductCreated = z.object({
@@ -34,6 +35,5 @@ export const productEventSchemas = {
   StockReturned,
 } as const;
 
-type Schemas = typeof productEventSchemas;
-export type ProductEvent = { [K in keyof Schemas]: { type: K; data: z.infer<Schemas[K]> } }[keyof Schemas];
+export type ProductEvent = EventsOf<typeof productEventSchemas>;
 export type ProductEventType = ProductEvent['type'];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { EventsOf } from '../shared/decider.js';
 
 export const Role = z.enum(['admin', 'customer']);
 export type Role = z.infer<typeof Role>;
@@ -22,6 +23,5 @@ export const userEventSchemas = {
   UserPasswordChanged,
 } as const;
 
-type UserSchemas = typeof userEventSchemas;
-export type UserEvent = { [K in keyof UserSchemas]: { type: K; data: z.infer<UserSchemas[K]> } }[keyof UserSchemas];
+export type UserEvent = EventsOf<typeof userEventSchemas>;
 export type UserEventType = UserEvent['type'];
