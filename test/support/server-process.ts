@@ -22,8 +22,10 @@ export interface ServerProcess {
 /** Runs the all-in-one server as `npm start` does (tsx src/main.ts) in a child process, and waits until it is ready. */
 export const startServerProcess = async (env: Record<string, string>, readyTimeoutMs = 30_000): Promise<ServerProcess> => {
   const port = await freePort();
+  // The embedded profile unless the caller says otherwise: CI exports server URLs for other suites.
+  const { EVENTSTORE_URL: _events, MONGODB_URL: _mongo, REDIS_URL: _redis, ...inherited } = process.env;
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port) },
+    env: { ...inherited, LOG_LEVEL: 'warn', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
