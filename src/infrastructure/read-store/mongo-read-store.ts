@@ -32,12 +32,20 @@ import { decodeCursor, encodeCursor } from './cursor.js';
  *    between the document writes and the checkpoint write applies nothing twice (see `commit`).
  *  - an unordered bulkWrite (`ordered: false`) stops at the first write error, like an ordered one, instead of
  *    carrying on with the rest: commits use ordered bulk writes and resume after each ignorable error.
+ *  - an `update` command of 100 or more statements matching existing documents hangs (SQLite backend): bulk
+ *    writes are sent in batches of `WRITE_BATCH`.
+ *  - the SQLite backend pushes only a filter that is exactly `{ _id: <string> }` down to SQLite; any other filter
+ *    (`{ _id, _position: { $lt } }`, `$in`, every `find`) decodes and tests each document of the collection. So
+ *    on FerretDB 1.x commits and loads use `{ _id }` point lookups and writes (`MongoWriteGuard` 'pointwise');
+ *    `find` still scans (indexes are created, but FerretDB 1.x's SQLite backend does not use them for filters).
  *  - no findOneAndUpdate with a projection, no pipeline (aggregation) updates, no `$group` with several
  *    accumulators (wrong results), no partial or TTL indexes, no Decimal128, no change streams: none is used.
  *    Plain `$set` updates, replaceOne/deleteOne with upsert, single-field-ascending compound indexes, `$or`,
  *    `$in`, `$type`, `$regex` with `$options: 'i'`, and sort on a field plus `_id` behave as in MongoDB.
  *  - The duplicate-key error (11000) of an upsert whose filter did not match an existing `_id` is reported as
- *    MongoDB does, which is what the position guard relies on.
+ *    MongoDB does, which is what the 'filter' position guard relies on.
+ *  - `find` with `$type: [..]`, `{ f: null }` (null or missing) and the sort order across BSON types (null,
+ *    numbers, strings, objects, arrays, booleans) match MongoDB, which the keyset cursor relies on.
  *
  * Layout: one physical collection per collection and generation (`<collection>__g<generation>`) holding
  * `{ _id: id, _position: number, ...fields }`; `projection_checkpoints` `{ _id: '<projection>#<generation>',
@@ -53,6 +61,12 @@ const ACTIVE = 'projection_active';
 const DUPLICATE_KEY = 11000;
 const NAMESPACE_NOT_FOUND = 26;
 const LOAD_CHUNK = 500;
+/**
+ * Operations per bulkWrite. FerretDB 1.24 (SQLite backend) keeps the read cursor of every statement of an `update`
+ * command open until the command ends, on a pool of 100 SQLite connections: an `update` of 100 or more statements
+ * that match existing documents deadlocks, and long ones slow down. Well below that limit; MongoDB does not mind.
+ */
+const WRITE_BATCH = 32;
 
 interface StoredShape extends Document {
   _id: string;
@@ -103,9 +117,9 @@ const toReadDocument = ({ _id, _position, ...fields }: StoredShape): ReadDocumen
  * What a document looks like stored. The JSON round trip gives every adapter the same view of a document
  * (SQLite keeps JSON): undefined fields dropped, Dates as ISO strings; it also copies the caller's object.
  */
-const toStored = (change: DocumentChange & { document: ReadDocument }, position: number): StoredShape => {
-  const { id: _id, _id: _ignored, _position: _ignoredToo, ...fields } = JSON.parse(JSON.stringify(change.document)) as Record<string, unknown>;
-  return { ...fields, _id: change.id, _position: position };
+const toStored = (id: string, document: ReadDocument, position: number): StoredShape => {
+  const { id: _id, _id: _ignored, _position: _ignoredToo, ...fields } = JSON.parse(JSON.stringify(document)) as Record<string, unknown>;
+  return { ...fields, _id: id, _position: position };
 };
 
 /**
@@ -127,18 +141,39 @@ const after = (field: string, sort: Scalar, id: string, descending: boolean): Fi
   return { $or: or };
 };
 
+/**
+ * How a commit keeps a change from overwriting a newer document:
+ *  - 'filter' (MongoDB): the write's filter is `{ _id, _position: { $lt: position } }`, an atomic compare-and-set
+ *    that also fences off a second projector whose lease ran out.
+ *  - 'pointwise' (FerretDB 1.x): FerretDB's SQLite backend only pushes a filter that is exactly `{ _id: <string> }`
+ *    down to SQLite; any other filter decodes and tests every document of the collection, so each guarded write
+ *    would cost a full scan (a rebuild would be quadratic). The positions are read first, by `{ _id }` point
+ *    lookups, stale changes are dropped, and the rest are written by `{ _id }`. The read and the write are not one
+ *    atomic step: this relies on one projector per projection at a time (the Redis lease).
+ */
+export type MongoWriteGuard = 'filter' | 'pointwise';
+
+export interface MongoReadStoreOptions {
+  /** Default: 'pointwise' when the server is FerretDB 1.x (its `buildInfo` has `ferretdbVersion`), else 'filter'. */
+  writeGuard?: MongoWriteGuard;
+}
+
+/** Point lookups in flight at once (the driver's pool holds 100 connections). */
+const POINT_LOOKUPS = 16;
+
 /** Read models in MongoDB (or FerretDB): a collection per read-model collection and generation. */
 export class MongoReadStore implements ReadStore {
   private readonly collections = new Map<string, { projection: string; spec: CollectionSpec }>();
   /** Physical collections whose indexes this process has made sure of. */
   private readonly indexed = new Set<string>();
+  private guard: Promise<MongoWriteGuard> | undefined;
 
   /** Connects to `url`; the database is `dbName`, else the one in the URL's path, else `ledgerflow`. */
-  static async connect(url: string, dbName?: string): Promise<MongoReadStore> {
+  static async connect(url: string, dbName?: string, options: MongoReadStoreOptions = {}): Promise<MongoReadStore> {
     const client = new MongoClient(url, { ignoreUndefined: true });
     await client.connect();
     const fromUrl = /^mongodb(?:\+srv)?:\/\/[^/?]*\/([^?]+)/.exec(url)?.[1];
-    return new MongoReadStore(client, dbName ?? (fromUrl ? decodeURIComponent(fromUrl) : 'ledgerflow'));
+    return new MongoReadStore(client, dbName ?? (fromUrl ? decodeURIComponent(fromUrl) : 'ledgerflow'), options);
   }
 
   private readonly db: Db;
@@ -146,8 +181,23 @@ export class MongoReadStore implements ReadStore {
   constructor(
     private readonly client: MongoClient,
     dbName: string,
+    options: MongoReadStoreOptions = {},
   ) {
     this.db = client.db(dbName);
+    if (options.writeGuard) this.guard = Promise.resolve(options.writeGuard);
+  }
+
+  /** The write guard this store uses (see `MongoWriteGuard`). */
+  writeGuard(): Promise<MongoWriteGuard> {
+    this.guard ??= this.db
+      .admin()
+      .command({ buildInfo: 1 })
+      .then((info): MongoWriteGuard => (typeof info.ferretdbVersion === 'string' && /^v?1\./.test(info.ferretdbVersion) ? 'pointwise' : 'filter'))
+      .catch((error: unknown) => {
+        this.guard = undefined;
+        throw error;
+      });
+    return this.guard;
   }
 
   async define(projection: string, collections: readonly CollectionSpec[]): Promise<void> {
@@ -213,20 +263,22 @@ export class MongoReadStore implements ReadStore {
       if (typeof id !== 'string') throw new TypeError('id must be a string');
       idsByCollection.set(collection, [...(idsByCollection.get(collection) ?? []), id]);
     }
+    const pointwise = (await this.writeGuard()) === 'pointwise';
     for (const [collection, ids] of idsByCollection) {
       const physical = this.physical(collection, target.generation);
-      for (let start = 0; start < ids.length; start += LOAD_CHUNK) {
-        for (const stored of await physical.find({ _id: { $in: ids.slice(start, start + LOAD_CHUNK) } }).toArray())
-          found.set(documentKey(collection, stored._id), { document: toReadDocument(stored), position: BigInt(stored._position) });
-      }
+      // On FerretDB 1.x an `$in` filter scans the whole collection; `{ _id }` lookups are pushed down.
+      const documents = pointwise ? await this.pointLookups(physical, ids) : await this.findByIds(physical, ids);
+      for (const stored of documents)
+        found.set(documentKey(collection, stored._id), { document: toReadDocument(stored), position: BigInt(stored._position) });
     }
     return found;
   }
 
   /**
-   * Not atomic (FerretDB has no transactions): the documents first, then the checkpoint. Each write only
-   * matches a document whose `_position` is older than the change's, so replaying a batch after a crash between
-   * the two (or a redelivered event) changes nothing already applied; the checkpoint only moves forwards.
+   * Not atomic (FerretDB has no transactions): the documents first, then the checkpoint. A change only replaces
+   * or deletes a document whose `_position` is older than the change's (see `MongoWriteGuard`), so replaying a
+   * batch after a crash between the two (or a redelivered event) changes nothing already applied; the checkpoint
+   * only moves forwards.
    */
   async commit(target: ProjectionTarget, changes: readonly DocumentChange[], checkpoint: bigint): Promise<void> {
     const checkpointPosition = toPosition(checkpoint);
@@ -238,22 +290,33 @@ export class MongoReadStore implements ReadStore {
       latest.delete(key);
       latest.set(key, change);
     }
-    const operations = new Map<string, AnyBulkWriteOperation<StoredShape>[]>();
+    // Validate every change before writing any.
+    const byCollection = new Map<string, { id: string; position: number; document: ReadDocument | null }[]>();
     for (const change of latest.values()) {
       const name = this.physical(change.collection, target.generation).collectionName;
       if (typeof change.id !== 'string') throw new TypeError('id must be a string');
-      const position = toPosition(change.position);
-      const filter: Filter<StoredShape> = { _id: change.id, _position: { $lt: position } };
-      const list = operations.get(name) ?? [];
-      operations.set(name, list);
-      list.push(
-        change.document === null
-          ? { deleteOne: { filter } }
-          : { replaceOne: { filter, replacement: toStored({ ...change, document: change.document }, position), upsert: true } },
-      );
+      const list = byCollection.get(name) ?? [];
+      byCollection.set(name, list);
+      list.push({ id: change.id, position: toPosition(change.position), document: change.document });
     }
     await this.ensureIndexes(target);
-    for (const [name, list] of operations) await this.guardedBulkWrite(this.db.collection<StoredShape>(name), list);
+    const pointwise = (await this.writeGuard()) === 'pointwise';
+    for (const [name, list] of byCollection) {
+      const physical = this.db.collection<StoredShape>(name);
+      let fresh = list;
+      if (pointwise) {
+        const stored = new Map((await this.pointLookups(physical, list.map((change) => change.id), { _position: 1 })).map((doc) => [doc._id, doc._position]));
+        fresh = list.filter((change) => !((stored.get(change.id) ?? -1) >= change.position));
+      }
+      const operations = fresh.map(({ id, position, document }): AnyBulkWriteOperation<StoredShape> => {
+        const filter: Filter<StoredShape> = pointwise ? { _id: id } : { _id: id, _position: { $lt: position } };
+        return document === null
+          ? { deleteOne: { filter } }
+          : { replaceOne: { filter, replacement: toStored(id, document, position), upsert: true } };
+      });
+      // Pointwise writes have no guard in the filter: a duplicate key there is a real conflict, not a stale change.
+      await this.bulkWrite(physical, operations, { skipStale: !pointwise });
+    }
 
     try {
       // Upsert guarded like the documents (a plain `$set`; no `$max`, no pipeline update): an older checkpoint
@@ -292,25 +355,55 @@ export class MongoReadStore implements ReadStore {
   }
 
   /**
-   * Runs the operations in order. A duplicate-key error (11000) comes from an upsert whose guard did not match
-   * an existing document: that document already holds a newer (or the same) position, so the change is stale and
-   * is skipped; the rest of the batch is resumed after it. Any other error is thrown. (Ordered rather than
-   * `ordered: false` because FerretDB 1.24 stops an unordered bulk write at its first error too.)
+   * Runs the operations in order, `WRITE_BATCH` at a time. With `skipStale` (the 'filter' guard), a duplicate-key
+   * error (11000) comes from an upsert whose guard did not match an existing document: that document already holds
+   * a newer (or the same) position, so the change is stale and is skipped, and the rest of the batch is resumed
+   * after it. Any other error is thrown. (Ordered rather than `ordered: false` because FerretDB 1.24 stops an
+   * unordered bulk write at its first error too, and an ordered one tells exactly where it stopped.)
    */
-  private async guardedBulkWrite(collection: Collection<StoredShape>, operations: AnyBulkWriteOperation<StoredShape>[]): Promise<void> {
+  private async bulkWrite(
+    collection: Collection<StoredShape>,
+    operations: AnyBulkWriteOperation<StoredShape>[],
+    { skipStale }: { skipStale: boolean },
+  ): Promise<void> {
+    for (let start = 0; start < operations.length; start += WRITE_BATCH)
+      await this.writeBatch(collection, operations.slice(start, start + WRITE_BATCH), skipStale);
+  }
+
+  private async writeBatch(collection: Collection<StoredShape>, operations: AnyBulkWriteOperation<StoredShape>[], skipStale: boolean): Promise<void> {
     let remaining = operations;
     while (remaining.length > 0) {
       try {
         await collection.bulkWrite(remaining, { ordered: true });
         return;
       } catch (error) {
-        if (!(error instanceof MongoBulkWriteError) || error.err !== undefined || error.result.getWriteConcernError()) throw error;
+        if (!skipStale || !(error instanceof MongoBulkWriteError) || error.err !== undefined || error.result.getWriteConcernError()) throw error;
         const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
         const first = writeErrors[0];
         if (!first || writeErrors.some((writeError) => writeError.code !== DUPLICATE_KEY)) throw error;
         remaining = remaining.slice(Math.max(...writeErrors.map((writeError) => writeError.index)) + 1);
       }
     }
+  }
+
+  private async findByIds(collection: Collection<StoredShape>, ids: readonly string[]): Promise<StoredShape[]> {
+    const found: StoredShape[] = [];
+    for (let start = 0; start < ids.length; start += LOAD_CHUNK)
+      found.push(...(await collection.find({ _id: { $in: ids.slice(start, start + LOAD_CHUNK) } }).toArray()));
+    return found;
+  }
+
+  /** One `{ _id }` lookup per id, a few at a time: the only filter FerretDB 1.x answers without a full scan. */
+  private async pointLookups(collection: Collection<StoredShape>, ids: readonly string[], projection?: Document): Promise<StoredShape[]> {
+    const found: StoredShape[] = [];
+    const unique = [...new Set(ids)];
+    for (let start = 0; start < unique.length; start += POINT_LOOKUPS) {
+      const batch = await Promise.all(
+        unique.slice(start, start + POINT_LOOKUPS).map((id) => collection.findOne({ _id: id }, projection ? { projection } : {})),
+      );
+      for (const stored of batch) if (stored) found.push(stored);
+    }
+    return found;
   }
 
   private async ensureIndexes(target: ProjectionTarget): Promise<void> {
