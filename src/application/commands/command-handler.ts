@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { Decider, DomainEvent } from '../../domain/shared/decider.js';
 import type { EventRegistry } from '../events/event-registry.js';
 import { type EventData, type EventStore, type ExpectedRevision, WrongExpectedVersionError } from '../ports/event-store.js';
 import type { CommandContext } from './command-context.js';
 import { StateCache } from './state-cache.js';
+import { newId } from '../ids.js';
 
 /** The caller's `If-Match` revision is not the stream's: nothing was appended. */
 export class PreconditionFailedError extends Error {
@@ -53,6 +53,8 @@ export class CommandHandler {
     context: CommandContext,
     options: HandleOptions = {},
   ): Promise<CommandResult<State, Event>> {
+    const fromCache = await this.handleFromCache(decider, stream, command, context, options);
+    if (fromCache) return fromCache;
     for (let attempt = 1; ; attempt++) {
       const current = await this.load(decider, stream);
       if (options.expectedRevision !== undefined && options.expectedRevision !== current.revision)
@@ -72,6 +74,41 @@ export class CommandHandler {
         if (attempt >= MAX_ATTEMPTS) throw error;
         await pause(attempt);
       }
+    }
+  }
+
+  /**
+   * The first attempt, without reading the stream: decide on the cached state and append at the cached revision.
+   * The append succeeds only if nothing was appended since, so a success means the cached state was the current
+   * one. Anything else (nothing cached, a pinned revision the cache does not hold, a rejection or no events from
+   * what may be a stale state, a conflict) returns undefined and nothing was appended: the full path, which reads
+   * the stream first, then gives the answer it always gave.
+   */
+  private async handleFromCache<State, Command, Event extends DomainEvent>(
+    decider: Decider<State, Command, Event>,
+    stream: string,
+    command: Command,
+    context: CommandContext,
+    options: HandleOptions,
+  ): Promise<CommandResult<State, Event> | undefined> {
+    const cached = this.cache.get(stream);
+    if (!cached || cached.revision < 0n || options.eventIds !== undefined) return undefined;
+    if (options.expectedRevision !== undefined && options.expectedRevision !== cached.revision) return undefined;
+    let events: Event[];
+    try {
+      events = decider.decide(command, cached.state as State);
+    } catch {
+      return undefined;
+    }
+    if (events.length === 0) return undefined;
+    try {
+      const appended = await this.store.appendToStream(stream, this.toEventData(events, context, options), { expectedRevision: cached.revision });
+      const state = events.reduce(decider.evolve, cached.state as State);
+      this.cache.set(stream, { state, revision: appended.nextExpectedRevision, position: appended.position });
+      return { state, events, revision: appended.nextExpectedRevision, position: appended.position };
+    } catch (error) {
+      if (error instanceof WrongExpectedVersionError) return undefined;
+      throw error;
     }
   }
 
@@ -98,7 +135,7 @@ export class CommandHandler {
     return events.map((event, index) => {
       const { data, schemaVersion } = this.registry.encode(event.type, event.data);
       return {
-        id: options.eventIds?.(index) ?? randomUUID(),
+        id: options.eventIds?.(index) ?? newId(),
         type: event.type,
         data,
         metadata: {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { MarketCommand } from '../../domain/markets/commands.js';
 import type { MarketStatus } from '../../domain/markets/events.js';
 import { marketDecider, marketStream } from '../../domain/markets/market.js';
@@ -6,6 +5,7 @@ import type { CommandContext } from '../commands/command-context.js';
 import type { CommandHandler } from '../commands/command-handler.js';
 import type { FindQuery, Page, ReadDocument, ReadStore } from '../ports/read-store.js';
 import { type MarketView, marketViewOf } from './market-view.js';
+import { newId } from '../ids.js';
 
 export interface MarketChange {
   market: MarketView;
@@ -50,7 +50,7 @@ export class MarketsService {
   ) {}
 
   create(input: NewMarket, context: CommandContext & { userId: string }): Promise<MarketChange> {
-    const marketId = randomUUID();
+    const marketId = newId();
     return this.execute(
       marketId,
       { type: 'CreateMarket', data: { marketId, ...input, createdBy: context.userId, now: this.instant() } },
@@ -64,7 +64,7 @@ export class MarketsService {
     context: CommandContext & { userId: string },
     expectedRevision?: bigint,
   ): Promise<PlacedPosition> {
-    const positionId = randomUUID();
+    const positionId = newId();
     const command: MarketCommand = {
       type: 'PlacePosition',
       data: { positionId, userId: context.userId, outcome: input.outcome, stake: input.stake, now: this.instant() },

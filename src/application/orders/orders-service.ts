@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { OrderCommand } from '../../domain/orders/commands.js';
 import type { OrderStatus } from '../../domain/orders/events.js';
 import { orderDecider, orderStream } from '../../domain/orders/order.js';
@@ -9,6 +8,7 @@ import type { CommandContext } from '../commands/command-context.js';
 import type { CommandHandler } from '../commands/command-handler.js';
 import type { FindQuery, Page, ReadDocument, ReadStore, Scalar } from '../ports/read-store.js';
 import { type OrderView, orderViewOf } from './order-view.js';
+import { newId } from '../ids.js';
 
 export interface OrderChange {
   order: OrderView;
@@ -45,7 +45,7 @@ export class OrdersService {
 
   /** Prices every line from the catalog as it stands now: the product streams are the truth, not the read model. */
   async place(input: NewOrder, context: CommandContext & { userId: string }): Promise<OrderChange> {
-    const orderId = randomUUID();
+    const orderId = newId();
     const items = await Promise.all(
       input.items.map(async ({ productId, quantity }) => ({ productId, quantity, unitPrice: await this.currentPrice(productId) })),
     );

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { ProductCommand } from '../../domain/products/commands.js';
 import { productDecider, productStream } from '../../domain/products/product.js';
 import { conflict } from '../../domain/shared/errors.js';
@@ -8,6 +7,7 @@ import type { CommandHandler } from '../commands/command-handler.js';
 import type { FindQuery, Page, ReadStore } from '../ports/read-store.js';
 import type { UniqueClaims } from '../uniqueness/unique-claims.js';
 import { type ProductView, productViewOf } from './product-view.js';
+import { newId } from '../ids.js';
 
 export interface ProductChange {
   product: ProductView;
@@ -34,7 +34,7 @@ export class ProductsService {
   ) {}
 
   async create(input: NewProduct, context: CommandContext & { userId: string }): Promise<ProductChange> {
-    const productId = randomUUID();
+    const productId = newId();
     const claim = await this.claims.claim('product_sku', skuKey(input.sku), productId, productStream, context);
     if (!claim.claimed) throw conflict('sku_taken', `a product with sku ${input.sku} exists already`);
     return this.execute(productId, {

@@ -1,7 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { CommandContext } from '../commands/command-context.js';
 import { type EventStore, WrongExpectedVersionError } from '../ports/event-store.js';
+import { newId } from '../ids.js';
 
 export const UniqueValueClaimed = z.object({ scope: z.string(), value: z.string(), ownerId: z.string(), claimedAt: z.string() });
 export const uniqueClaimEventSchemas = { UniqueValueClaimed } as const;
@@ -29,7 +30,7 @@ export class UniqueClaims {
   async claim(scope: string, value: string, ownerId: string, ownerStream: (id: string) => string, context: CommandContext): Promise<ClaimOutcome> {
     const stream = UniqueClaims.stream(scope, value);
     const claimEvent = () => ({
-      id: randomUUID(),
+      id: newId(),
       type: 'UniqueValueClaimed',
       data: { scope, value, ownerId, claimedAt: this.now().toISOString() },
       metadata: { correlationId: context.correlationId, causationId: context.causationId ?? context.correlationId, ...(context.userId ? { userId: context.userId } : {}) },

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { conflict } from '../../domain/shared/errors.js';
 import type { UserCommand } from '../../domain/users/commands.js';
 import { normalizeEmail } from '../../domain/users/email.js';
@@ -11,6 +10,7 @@ import type { PasswordHasher } from '../ports/password-hasher.js';
 import type { ReadStore } from '../ports/read-store.js';
 import { UniqueClaims, UniqueValueClaimed } from '../uniqueness/unique-claims.js';
 import { type UserView, userViewOf } from './user-view.js';
+import { newId } from '../ids.js';
 
 export interface UserChange {
   user: UserView;
@@ -52,7 +52,7 @@ export class UsersService {
 
   /** Claims the email, then creates the user; a crash in between leaves a claim that a later sign-up takes over. */
   async register(input: NewUser, context: CommandContext, options: { roles?: Role[]; userId?: string } = {}): Promise<UserChange> {
-    const userId = options.userId ?? randomUUID();
+    const userId = options.userId ?? newId();
     const passwordHash = await this.hasher.hash(input.password);
     const claim = await this.claims.claim(EMAIL_SCOPE, normalizeEmail(input.email), userId, userStream, context);
     if (!claim.claimed) throw conflict('email_taken', 'a user with this email exists already');

@@ -1,7 +1,12 @@
-/** Wakes waiting subscriptions when this process appends; a timeout covers appends by other processes. */
+/**
+ * Wakes waiting subscriptions when this process appends; a timeout covers appends by other processes.
+ * Wake-ups are batched per event-loop turn: under load many requests append in one turn, and each
+ * subscription then scans once for all of them instead of once per append.
+ */
 export class AppendSignal {
   private generation = 0;
   private waiters = new Set<() => void>();
+  private wakeScheduled = false;
 
   get current(): number {
     return this.generation;
@@ -9,9 +14,12 @@ export class AppendSignal {
 
   notify(): void {
     this.generation++;
-    const waiters = this.waiters;
-    this.waiters = new Set();
-    for (const wake of waiters) wake();
+    if (this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      this.wakeAll();
+    });
   }
 
   /** Resolves once an append newer than `seen` happened, or after `timeoutMs`. */
@@ -28,8 +36,15 @@ export class AppendSignal {
     });
   }
 
-  /** Releases every waiter, e.g. when the store closes. */
+  /** Releases every waiter now, e.g. when the store closes. */
   releaseAll(): void {
-    this.notify();
+    this.generation++;
+    this.wakeAll();
+  }
+
+  private wakeAll(): void {
+    const waiters = this.waiters;
+    this.waiters = new Set();
+    for (const wake of waiters) wake();
   }
 }

@@ -7,6 +7,7 @@ export interface ScanResult {
   scannedTo: bigint | undefined;
 }
 
+/** Up to `limit` matching events after `after`; fewer than `limit` means it examined everything up to the head. */
 export type ScanAfter = (after: bigint, limit: number, filter: AllFilter | undefined) => ScanResult;
 
 const PAGE = 1000;
@@ -39,7 +40,9 @@ export const catchUpSubscription = (
         yield event;
       }
       if (scannedTo !== undefined) scanned = scannedTo;
-      if (events.length === 0 && scannedTo === undefined) {
+      // A short page reached the head as it was when `seen` was read: scanning again before the next append
+      // (or poll) would find nothing, so wait now. A full page means there may be more: scan on.
+      if (events.length < PAGE) {
         if (scanned !== undefined) options.onIdle?.(scanned);
         await Promise.race([signal.waitAfter(seen, options.pollMs), closedSignal]);
       }

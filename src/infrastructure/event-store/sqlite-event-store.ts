@@ -5,6 +5,7 @@ import type {
   AppendOptions,
   AppendResult,
   EventData,
+  EventMetadata,
   EventStore,
   ExpectedRevision,
   ReadAllOptions,
@@ -18,7 +19,8 @@ import { catchUpSubscription, type ScanResult } from './catch-up-subscription.js
 import { assertExpectedRevision, isRepeatOfStoredBatch } from './expected-revision.js';
 import { openSqlite, type SqliteSynchronous } from '../sqlite/open-sqlite.js';
 
-type Row = [position: number, streamId: string, revision: number, id: string, type: string, data: string, metadata: string, recordedAt: number];
+/** A row as `ROW_JSON` returns it, once parsed: data and metadata come out of the same JSON.parse. */
+type Row = [position: number, streamId: string, revision: number, id: string, type: string, data: unknown, metadata: EventMetadata, recordedAt: number];
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS events (
@@ -33,8 +35,19 @@ const SCHEMA = `
     UNIQUE (stream_id, revision)
   );
 `;
-const COLUMNS = 'position, stream_id, revision, event_id, type, data, metadata, recorded_at';
+/**
+ * Reads return each row as one JSON array text, with the stored data and metadata spliced in as they are
+ * (both are JSON.stringify output): one string per row to cross into JS and one JSON.parse, instead of eight
+ * columns and two parses: about 10–15% less CPU per event read.
+ */
+const ROW_JSON = `'[' || position || ',' || json_quote(stream_id) || ',' || revision || ',' || json_quote(event_id) || ',' || json_quote(type) || ',' || data || ',' || metadata || ',' || recorded_at || ']'`;
 const PAGE = 1000;
+/**
+ * Pages written to the WAL before a commit checkpoints it (SQLite's default is 1000). Event ids are random UUIDs,
+ * so each append dirties leaf pages of the event_id index all over the file; checkpointing less often writes each
+ * hot page back once for many commits: 1.5–2.5× the append throughput (bench/store.bench.ts), for a WAL of up to ~40 MB.
+ */
+export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 
 export interface SqliteEventStoreOptions {
   synchronous?: SqliteSynchronous;
@@ -42,16 +55,22 @@ export interface SqliteEventStoreOptions {
   pollMs?: number;
 }
 
-const toEvent = (row: Row): RecordedEvent => ({
-  position: BigInt(row[0]),
-  streamId: row[1],
-  revision: BigInt(row[2]),
-  id: row[3],
-  type: row[4],
-  data: JSON.parse(row[5]),
-  metadata: JSON.parse(row[6]),
-  recordedAt: new Date(row[7]),
-});
+const toEvent = (text: string): RecordedEvent => {
+  const row = JSON.parse(text) as Row;
+  return {
+    position: BigInt(row[0]),
+    streamId: row[1],
+    revision: BigInt(row[2]),
+    id: row[3],
+    type: row[4],
+    data: row[5],
+    metadata: row[6],
+    recordedAt: new Date(row[7]),
+  };
+};
+
+/** The position of a `ROW_JSON` row without parsing it: the array's first element. */
+const positionOf = (text: string): number => Number(text.slice(1, text.indexOf(',')));
 
 const filterSql = (filter: AllFilter | undefined): { sql: string; params: string[] } => {
   const clauses: string[] = [];
@@ -79,6 +98,7 @@ export class SqliteEventStore implements EventStore {
 
   constructor(file: string, options: SqliteEventStoreOptions = {}) {
     this.db = openSqlite(file, options.synchronous ?? 'NORMAL');
+    this.db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     this.db.exec(SCHEMA);
     this.pollMs = options.pollMs ?? 250;
     this.statements = {
@@ -86,14 +106,14 @@ export class SqliteEventStore implements EventStore {
       insert: this.db.prepare(
         'INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
-      byId: this.db.prepare(`SELECT ${COLUMNS} FROM events WHERE event_id = ?`).raw(),
+      byId: this.db.prepare(`SELECT ${ROW_JSON} FROM events WHERE event_id = ?`).pluck(),
       head: this.db.prepare('SELECT coalesce(max(position), 0) FROM events').pluck(),
       streamForwards: this.db
-        .prepare(`SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?`)
-        .raw(),
+        .prepare(`SELECT ${ROW_JSON} FROM events WHERE stream_id = ? AND revision >= ? ORDER BY revision LIMIT ?`)
+        .pluck(),
       streamBackwards: this.db
-        .prepare(`SELECT ${COLUMNS} FROM events WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`)
-        .raw(),
+        .prepare(`SELECT ${ROW_JSON} FROM events WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`)
+        .pluck(),
     };
     this.appendBatch = this.db.transaction((stream: string, events: readonly EventData[], expected: ExpectedRevision) => {
       const last = this.statements.lastRevision.get(stream) as number | null;
@@ -138,22 +158,29 @@ export class SqliteEventStore implements EventStore {
       options.direction === 'backwards'
         ? this.statements.streamBackwards.all(stream, options.fromRevision ?? Number.MAX_SAFE_INTEGER, max)
         : this.statements.streamForwards.all(stream, options.fromRevision ?? 0, max);
-    return (rows as Row[]).map(toEvent);
+    return (rows as string[]).map(toEvent);
   }
 
-  async *readAll(options: ReadAllOptions = {}): AsyncGenerator<RecordedEvent> {
+  readAll(options: ReadAllOptions = {}): AsyncIterableIterator<RecordedEvent> {
     const backwards = options.direction === 'backwards';
-    const statement = this.filteredStatement(options.filter, backwards ? '<' : '>', backwards ? 'DESC' : 'ASC');
-    const { params } = filterSql(options.filter);
     let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
     let cursor = options.fromPosition === undefined ? (backwards ? Number.MAX_SAFE_INTEGER : 0) : Number(options.fromPosition) + (backwards ? 1 : -1);
-    while (remaining > 0) {
-      const rows = statement.all(cursor, ...params, Math.min(PAGE, remaining)) as Row[];
-      for (const row of rows) yield toEvent(row);
-      if (rows.length < PAGE) return;
+    let last = false;
+    let statement: Database.Statement | undefined;
+    let params: string[] = [];
+    // Nothing runs before the first next(), as with an async generator.
+    return new PagedEvents(() => {
+      if (last || remaining <= 0) return undefined;
+      if (!statement) {
+        statement = this.filteredStatement(options.filter, backwards ? '<' : '>', backwards ? 'DESC' : 'ASC');
+        params = filterSql(options.filter).params;
+      }
+      const rows = statement.all(cursor, ...params, Math.min(PAGE, remaining)) as string[];
+      last = rows.length < PAGE;
       remaining -= rows.length;
-      cursor = rows[rows.length - 1]![0];
-    }
+      if (rows.length > 0) cursor = positionOf(rows[rows.length - 1]!);
+      return rows;
+    });
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): AllSubscription {
@@ -176,18 +203,18 @@ export class SqliteEventStore implements EventStore {
     const head = this.statements.head.get() as number;
     if (head <= Number(after)) return { events: [], scannedTo: undefined };
     const { params } = filterSql(filter);
-    const rows = this.filteredStatement(filter, '>', 'ASC', true).all(Number(after), head, ...params, limit) as Row[];
-    const scannedTo = rows.length === limit ? BigInt(rows[rows.length - 1]![0]) : BigInt(head);
-    return { events: rows.map(toEvent), scannedTo };
+    const events = (this.filteredStatement(filter, '>', 'ASC', true).all(Number(after), head, ...params, limit) as string[]).map(toEvent);
+    const scannedTo = events.length === limit ? events[events.length - 1]!.position : BigInt(head);
+    return { events, scannedTo };
   }
 
   private filteredStatement(filter: AllFilter | undefined, comparison: '<' | '>', order: 'ASC' | 'DESC', bounded = false): Database.Statement {
     const { sql } = filterSql(filter);
     const where = `position ${comparison} ?${bounded ? ' AND position <= ?' : ''}${sql}`;
-    const text = `SELECT ${COLUMNS} FROM events WHERE ${where} ORDER BY position ${order} LIMIT ?`;
+    const text = `SELECT ${ROW_JSON} FROM events WHERE ${where} ORDER BY position ${order} LIMIT ?`;
     let statement = this.filtered.get(text);
     if (!statement) {
-      statement = this.db.prepare(text).raw();
+      statement = this.db.prepare(text).pluck();
       this.filtered.set(text, statement);
     }
     return statement;
@@ -197,7 +224,7 @@ export class SqliteEventStore implements EventStore {
     const duplicateId = error instanceof Database.SqliteError && error.message.includes('events.event_id');
     if (!(error instanceof WrongExpectedVersionError) && !duplicateId) return undefined;
     const stored = events.flatMap((event) => {
-      const row = this.statements.byId.get(event.id) as Row | undefined;
+      const row = this.statements.byId.get(event.id) as string | undefined;
       return row ? [toEvent(row)] : [];
     });
     if (!isRepeatOfStoredBatch(stream, events.map((e) => e.id), expected, stored)) {
@@ -206,5 +233,49 @@ export class SqliteEventStore implements EventStore {
     }
     const last = stored[stored.length - 1]!;
     return { nextExpectedRevision: last.revision, position: last.position };
+  }
+}
+
+/**
+ * Events of pages fetched on demand, parsed one at a time as they are consumed. Each `next()` settles at once:
+ * one resolved promise per event, about half what an async generator's `yield` costs.
+ */
+class PagedEvents implements AsyncIterableIterator<RecordedEvent> {
+  private page: readonly string[] = [];
+  private index = 0;
+  private finished = false;
+
+  /** `nextPage` gives the next page of `ROW_JSON` rows, or undefined (or an empty page) at the end. */
+  constructor(private readonly nextPage: () => readonly string[] | undefined) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<RecordedEvent, undefined>> {
+    try {
+      while (this.index >= this.page.length) {
+        const page = this.finished ? undefined : this.nextPage();
+        if (page === undefined || page.length === 0) return this.finish();
+        this.page = page;
+        this.index = 0;
+      }
+      return Promise.resolve({ value: toEvent(this.page[this.index++]!), done: false });
+    } catch (error) {
+      this.finished = true;
+      this.page = [];
+      return Promise.reject(error);
+    }
+  }
+
+  return(): Promise<IteratorResult<RecordedEvent, undefined>> {
+    return this.finish();
+  }
+
+  private finish(): Promise<IteratorReturnResult<undefined>> {
+    this.finished = true;
+    this.page = [];
+    this.index = 0;
+    return Promise.resolve({ value: undefined, done: true });
   }
 }

@@ -1,11 +1,14 @@
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import type { EventData } from '../../src/application/ports/event-store.js';
+import { WAL_AUTOCHECKPOINT_PAGES } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { openSqlite, type SqliteSynchronous } from '../../src/infrastructure/sqlite/open-sqlite.js';
+import { type IdScheme, makeEvent, streamName } from './workload.js';
 
 /**
- * The ceiling for SqliteEventStore: the same schema, pragmas and statements (a write transaction taken up front,
- * `SELECT max(revision)` checked against the expected revision, then one INSERT per event), called directly and
- * synchronously, with numbers instead of bigints and no objects built on read beyond the parsed JSON.
+ * The ceiling for SqliteEventStore: the same schema, pragmas (openSqlite's, and the adapter's WAL checkpoint interval)
+ * and statements (a write transaction taken up front, `SELECT max(revision)` checked against the expected revision,
+ * then one INSERT per event), called directly and synchronously, with numbers instead of bigints and no objects built
+ * on read beyond the parsed JSON.
  */
 export const RAW_SCHEMA = `
   CREATE TABLE IF NOT EXISTS events (
@@ -32,6 +35,7 @@ export class RawSqlite {
 
   constructor(file: string, synchronous: SqliteSynchronous) {
     this.db = openSqlite(file, synchronous);
+    this.db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     this.db.exec(RAW_SCHEMA);
     this.lastRevision = this.db.prepare('SELECT max(revision) FROM events WHERE stream_id = ?').pluck();
     this.insert = this.db.prepare(
@@ -71,3 +75,33 @@ export class RawSqlite {
     this.db.close();
   }
 }
+
+/**
+ * Writes the readAll dataset: `count` events in appends of `batchSize`, round-robin over `streams` streams, as fast as
+ * SQLite takes them (one transaction, no journal, a page cache that holds the whole event_id index), then switches
+ * the file to WAL as the adapters use it. Setup, not a measurement.
+ */
+export const buildReadDataset = (file: string, count: number, streams: number, batchSize: number, ids: IdScheme): void => {
+  const db = new Database(file);
+  db.pragma('journal_mode = OFF');
+  db.pragma('synchronous = OFF');
+  db.pragma('cache_size = -1048576');
+  db.exec(RAW_SCHEMA);
+  const insert = db.prepare(
+    'INSERT INTO events (stream_id, revision, event_id, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  const revisions = new Int32Array(streams).fill(-1);
+  db.transaction(() => {
+    const recordedAt = Date.now();
+    for (let seq = 0, append = 0; seq < count; append++) {
+      const s = append % streams;
+      const stream = streamName(s);
+      for (let i = 0; i < batchSize && seq < count; i++, seq++) {
+        const event = makeEvent(seq, stream, ids);
+        insert.run(stream, ++revisions[s]!, event.id, event.type, JSON.stringify(event.data), JSON.stringify(event.metadata), recordedAt);
+      }
+    }
+  })();
+  db.pragma('journal_mode = WAL');
+  db.close();
+};
