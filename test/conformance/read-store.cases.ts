@@ -19,13 +19,9 @@ import {
  */
 export type RedeliveryGuard = 'per-document' | 'atomic-checkpoint';
 
-/** Behaviours an adapter is known to lack: its cases are reported as pending with the reason, not run. */
-export type KnownGap = 'nullSortPagination' | 'readDroppedActiveGeneration' | 'nonScalarWhereValues';
-
 export interface ReadStoreConformanceOptions {
   redeliveryGuard: RedeliveryGuard;
   pendingReason?: string;
-  knownGaps?: Partial<Record<KnownGap, string>>;
   /** Runs once after every case (e.g. drops the test database). */
   cleanup?: () => Promise<void>;
   /** Documents the bulk case writes twice and loads (default 600: past 500-id load chunks and 100-statement commands). */
@@ -97,12 +93,11 @@ const refusedOr = async <T>(attempt: () => Promise<T>, check: (result: T) => voi
 };
 
 export const readStoreConformance = (name: string, open: () => Promise<ReadStore>, options: ReadStoreConformanceOptions): void => {
-  const { pendingReason, redeliveryGuard, knownGaps = {} } = options;
+  const { pendingReason, redeliveryGuard } = options;
 
-  const test = (title: string, body: (t: Given) => Promise<void>, gap?: KnownGap): void => {
-    const gapReason = gap === undefined ? undefined : knownGaps[gap];
-    if (pendingReason !== undefined || gapReason !== undefined) {
-      it(gapReason === undefined ? title : `${title} (known gap: ${gapReason})`);
+  const test = (title: string, body: (t: Given) => Promise<void>): void => {
+    if (pendingReason !== undefined) {
+      it(title);
       return;
     }
     it(title, async function () {
@@ -372,7 +367,6 @@ export const readStoreConformance = (name: string, open: () => Promise<ReadStore
             }
           }
         },
-        'nullSortPagination',
       );
 
       test('rejects a cursor it did not give out with InvalidCursorError', async (t) => {
@@ -417,7 +411,6 @@ export const readStoreConformance = (name: string, open: () => Promise<ReadStore
             );
           }
         },
-        'nonScalarWhereValues',
       );
 
       test('refuses field names that are not identifiers', async (t) => {
@@ -613,7 +606,6 @@ export const readStoreConformance = (name: string, open: () => Promise<ReadStore
           assert.equal(await t.store.get(t.items, 'a'), null);
           assert.deepEqual(await t.store.find(t.items, { limit: 10 }), { items: [], nextCursor: null });
         },
-        'readDroppedActiveGeneration',
       );
     });
   });

@@ -24,11 +24,6 @@ readStoreConformance(
   },
   {
     redeliveryGuard: 'atomic-checkpoint',
-    knownGaps: {
-      nullSortPagination: "the keyset clause compares with NULL (`sort > NULL` is never true), so paging stops at the first null sort value",
-      readDroppedActiveGeneration: 'drop() drops the tables and get/find do not recreate them: "no such table" until the next commit/load',
-      nonScalarWhereValues: 'better-sqlite3 spreads an array bound as a parameter, so where { status: ["active"] } matches status = "active"',
-    },
   },
 );
 

@@ -27,16 +27,34 @@ const field = (name: string): string => (name === 'id' ? 'id' : `json_extract(do
 const bindable = (value: Scalar): string | number | null => (typeof value === 'boolean' ? Number(value) : value);
 const likePattern = (text: string): string => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
+/**
+ * `load` binds ids in chunks of one of these sizes (the last chunk padded with repeats of its last id), so a handful
+ * of prepared statements serve every batch instead of one freshly prepared per distinct batch size.
+ */
+const LOAD_CHUNKS = [1, 4, 16, 64, 256, 500] as const;
+const MAX_LOAD_CHUNK = LOAD_CHUNKS[LOAD_CHUNKS.length - 1]!;
+
+export interface SqliteReadStoreOptions {
+  /**
+   * Page cache of the connection, in MiB (SQLite's default is 2). Read models are keyed by random ids, so a batch
+   * touches pages all over each table and index; a cache that holds the hot ones saves re-reading and re-writing them.
+   */
+  cacheMiB?: number;
+}
+
 /** Read models in a SQLite file: a table per collection and generation; checkpoints commit with the changes. */
 export class SqliteReadStore implements ReadStore {
   private readonly db: Database.Database;
   private readonly collections = new Map<string, { projection: string; spec: CollectionSpec }>();
   private readonly active = new Map<string, number>();
   private readonly created = new Set<string>();
+  /** Tables whose indexes this process has made sure of (a generation being filled gets them when it is activated). */
+  private readonly indexed = new Set<string>();
   private readonly statements = new Map<string, Database.Statement>();
 
-  constructor(file: string, synchronous: SqliteSynchronous = 'NORMAL') {
+  constructor(file: string, synchronous: SqliteSynchronous = 'NORMAL', options: SqliteReadStoreOptions = {}) {
     this.db = openSqlite(file, synchronous);
+    this.db.pragma(`cache_size = ${-Math.round((options.cacheMiB ?? 64) * 1024)}`);
     this.db.exec(SCHEMA);
   }
 
@@ -51,10 +69,17 @@ export class SqliteReadStore implements ReadStore {
     return doc === undefined ? null : (JSON.parse(doc) as ReadDocument);
   }
 
+  /** SQLite's data_version: changes whenever another connection (another process) commits to the file. */
+  dataVersion(): number {
+    return this.statement('PRAGMA data_version').pluck().get() as number;
+  }
+
   async find(collection: string, query: FindQuery): Promise<Page<ReadDocument>> {
     const clauses: string[] = [];
     const params: (string | number | null)[] = [];
     for (const [name, value] of Object.entries(query.where ?? {})) {
+      if (value !== null && !['string', 'number', 'boolean'].includes(typeof value))
+        throw new TypeError(`where.${name} must be a string, number, boolean or null`);
       clauses.push(value === null ? `${field(name)} IS NULL` : `${field(name)} = ?`);
       if (value !== null) params.push(bindable(value));
     }
@@ -67,8 +92,14 @@ export class SqliteReadStore implements ReadStore {
     if (query.cursor !== undefined) {
       const after = decodeCursor(query.cursor);
       const op = descending ? '<' : '>';
-      clauses.push(`(${sort} ${op} ? OR (${sort} = ? AND id ${op} ?))`);
-      params.push(bindable(after.sort), bindable(after.sort), after.id);
+      // SQLite orders NULLs first ascending and last descending; a comparison with NULL is never true.
+      if (after.sort === null) {
+        clauses.push(descending ? `(${sort} IS NULL AND id < ?)` : `((${sort} IS NULL AND id > ?) OR ${sort} IS NOT NULL)`);
+        params.push(after.id);
+      } else {
+        clauses.push(`(${sort} ${op} ? OR (${sort} = ? AND id ${op} ?)${descending ? ` OR ${sort} IS NULL` : ''})`);
+        params.push(bindable(after.sort), bindable(after.sort), after.id);
+      }
     }
     const order = descending ? 'DESC' : 'ASC';
     const sql =
@@ -104,13 +135,22 @@ export class SqliteReadStore implements ReadStore {
   async load(target: ProjectionTarget, keys: ReadonlyArray<{ collection: string; id: string }>): Promise<Map<string, StoredDocument>> {
     this.ensureTables(target);
     const found = new Map<string, StoredDocument>();
-    const idsByCollection = new Map<string, string[]>();
-    for (const { collection, id } of keys) idsByCollection.set(collection, [...(idsByCollection.get(collection) ?? []), id]);
-    for (const [collection, ids] of idsByCollection) {
-      for (let start = 0; start < ids.length; start += 500) {
-        const chunk = ids.slice(start, start + 500);
-        const sql = `SELECT id, position, doc FROM ${this.table(collection, target.generation)} WHERE id IN (${chunk.map(() => '?').join(',')})`;
-        for (const row of this.db.prepare(sql).raw().all(...chunk) as [string, number, string][]) {
+    // Each document once, however many events of the batch touch it.
+    const idsByCollection = new Map<string, Set<string>>();
+    for (const { collection, id } of keys) {
+      let ids = idsByCollection.get(collection);
+      if (!ids) idsByCollection.set(collection, (ids = new Set()));
+      ids.add(id);
+    }
+    for (const [collection, idSet] of idsByCollection) {
+      const table = this.table(collection, target.generation);
+      const ids = [...idSet];
+      for (let start = 0; start < ids.length; start += MAX_LOAD_CHUNK) {
+        const chunk = ids.slice(start, start + MAX_LOAD_CHUNK);
+        const size = LOAD_CHUNKS.find((candidate) => candidate >= chunk.length)!;
+        while (chunk.length < size) chunk.push(chunk[chunk.length - 1]!);
+        const sql = `SELECT id, position, doc FROM ${table} WHERE id IN (${'?,'.repeat(size - 1)}?)`;
+        for (const row of this.statement(sql).raw().all(...chunk) as [string, number, string][]) {
           found.set(documentKey(collection, row[0]), { document: JSON.parse(row[2]) as ReadDocument, position: BigInt(row[1]) });
         }
       }
@@ -120,14 +160,26 @@ export class SqliteReadStore implements ReadStore {
 
   async commit(target: ProjectionTarget, changes: readonly DocumentChange[], checkpoint: bigint): Promise<void> {
     this.ensureTables(target);
+    const writers = new Map<string, { upsert: Database.Statement; remove: Database.Statement }>();
+    const writerOf = (collection: string) => {
+      let writer = writers.get(collection);
+      if (!writer) {
+        const table = this.table(collection, target.generation);
+        writer = {
+          upsert: this.statement(
+            `INSERT INTO ${table} (id, position, doc) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET position = excluded.position, doc = excluded.doc`,
+          ),
+          remove: this.statement(`DELETE FROM ${table} WHERE id = ?`),
+        };
+        writers.set(collection, writer);
+      }
+      return writer;
+    };
     const write = this.db.transaction(() => {
       for (const change of changes) {
-        const table = this.table(change.collection, target.generation);
-        if (change.document === null) this.statement(`DELETE FROM ${table} WHERE id = ?`).run(change.id);
-        else
-          this.statement(
-            `INSERT INTO ${table} (id, position, doc) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET position = excluded.position, doc = excluded.doc`,
-          ).run(change.id, Number(change.position), JSON.stringify(change.document));
+        const writer = writerOf(change.collection);
+        if (change.document === null) writer.remove.run(change.id);
+        else writer.upsert.run(change.id, Number(change.position), JSON.stringify(change.document));
       }
       this.statement(
         'INSERT INTO projection_checkpoints (projection, generation, position) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET position = excluded.position',
@@ -138,7 +190,10 @@ export class SqliteReadStore implements ReadStore {
 
   async activate(target: ProjectionTarget): Promise<void> {
     const previous = await this.activeGeneration(target.projection);
+    this.ensureTables(target);
     this.db.transaction(() => {
+      // A generation filled beside the live one was written without its indexes: built here, in one pass each.
+      this.ensureIndexes(target);
       this.statement('INSERT INTO projection_active (projection, generation) VALUES (?, ?) ON CONFLICT DO UPDATE SET generation = excluded.generation').run(
         target.projection,
         target.generation,
@@ -154,6 +209,7 @@ export class SqliteReadStore implements ReadStore {
         const table = this.table(collection, target.generation);
         this.db.exec(`DROP TABLE IF EXISTS ${table}`);
         this.created.delete(table);
+        this.indexed.delete(table);
       }
       this.statement('DELETE FROM projection_checkpoints WHERE projection = ? AND generation = ?').run(target.projection, target.generation);
     }).immediate();
@@ -168,14 +224,28 @@ export class SqliteReadStore implements ReadStore {
     return [...this.collections].filter(([, owner]) => owner.projection === projection).map(([name]) => name);
   }
 
+  /**
+   * Creates the generation's tables if missing. Only the generation queries are served from gets its indexes here:
+   * one being filled beside it (a rebuild) is written without them, which spares every write the upkeep of each index
+   * at a random place, and `activate` builds them before it swaps the generation in.
+   */
   private ensureTables(target: ProjectionTarget): void {
     for (const collection of this.collectionsOf(target.projection)) {
       const table = this.table(collection, target.generation);
       if (this.created.has(table)) continue;
       this.db.exec(`CREATE TABLE IF NOT EXISTS ${table} (id TEXT PRIMARY KEY, position INTEGER NOT NULL, doc TEXT NOT NULL)`);
+      this.created.add(table);
+    }
+    if ((this.active.get(target.projection) ?? target.generation) === target.generation) this.ensureIndexes(target);
+  }
+
+  private ensureIndexes(target: ProjectionTarget): void {
+    for (const collection of this.collectionsOf(target.projection)) {
+      const table = this.table(collection, target.generation);
+      if (this.indexed.has(table)) continue;
       for (const name of this.collections.get(collection)?.spec.indexes ?? [])
         this.db.exec(`CREATE INDEX IF NOT EXISTS ${table}_${assertIdentifier(name)} ON ${table} (${field(name)})`);
-      this.created.add(table);
+      this.indexed.add(table);
     }
   }
 
@@ -187,7 +257,9 @@ export class SqliteReadStore implements ReadStore {
   private activeTable(collection: string): string {
     const owner = this.collections.get(collection);
     if (!owner) throw new Error(`unknown collection ${collection}`);
-    return this.table(collection, this.active.get(owner.projection) ?? 0);
+    const generation = this.active.get(owner.projection) ?? 0;
+    this.ensureTables({ projection: owner.projection, generation });
+    return this.table(collection, generation);
   }
 
   private statement(sql: string): Database.Statement {
