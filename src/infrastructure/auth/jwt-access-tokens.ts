@@ -23,6 +23,19 @@ const SERVICE_TOKEN_TTL_SECONDS = 60;
 /** A cached service token is renewed this long before it expires, so it never expires in flight. */
 const SERVICE_TOKEN_MARGIN_MS = 15_000;
 const CLOCK_TOLERANCE_SECONDS = 5;
+/** Verified tokens remembered (least recently used go first): an ES256 verification costs more than the rest of a request. */
+const VERIFIED_TOKENS_CACHED = 10_000;
+
+/** A verified token's principal, and the window (epoch seconds) in which jose would accept the token again. */
+interface VerifiedToken {
+  principal: Principal;
+  /** jose refuses a token once `nbf > now + tolerance`: accepted from `nbf - tolerance` on. */
+  acceptedFrom: number;
+  /** ...and once `exp <= now - tolerance`: accepted while `now < exp + tolerance`. */
+  acceptedUntil: number;
+}
+
+const epochSeconds = () => Math.floor(Date.now() / 1000);
 
 /**
  * ES256 access tokens: issued at sign-in (and to the platform's own services), verified on every request.
@@ -33,6 +46,7 @@ export class JwtAccessTokens implements AccessTokenVerifier {
   private key: Promise<SigningKey> | undefined;
   private keySet: ReturnType<typeof createLocalJWKSet> | undefined;
   private readonly serviceTokens = new Map<string, { token: string; renewAt: number }>();
+  private readonly verified = new Map<string, VerifiedToken>();
 
   constructor(private readonly options: AccessTokenOptions) {}
 
@@ -69,7 +83,20 @@ export class JwtAccessTokens implements AccessTokenVerifier {
     return token;
   }
 
+  /**
+   * The key set, issuer and audience never change in a process, so a token that verified once verifies again for
+   * as long as its time claims allow: it is remembered for exactly that window, and only signature checks are saved.
+   */
   async verify(token: string): Promise<Principal> {
+    const known = this.verified.get(token);
+    if (known) {
+      this.verified.delete(token);
+      const now = epochSeconds();
+      if (now >= known.acceptedFrom && now < known.acceptedUntil) {
+        this.verified.set(token, known);
+        return { userId: known.principal.userId, roles: [...known.principal.roles] };
+      }
+    }
     this.keySet ??= createLocalJWKSet(await this.jwks());
     const { payload } = await jwtVerify(token, this.keySet, {
       algorithms: [ALG],
@@ -79,6 +106,13 @@ export class JwtAccessTokens implements AccessTokenVerifier {
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
     });
     const claims = Claims.parse(payload);
-    return { userId: claims.sub, roles: claims.roles };
+    const principal: Principal = { userId: claims.sub, roles: claims.roles };
+    this.verified.set(token, {
+      principal: { userId: principal.userId, roles: [...principal.roles] },
+      acceptedFrom: payload.nbf === undefined ? Number.NEGATIVE_INFINITY : payload.nbf - CLOCK_TOLERANCE_SECONDS,
+      acceptedUntil: payload.exp! + CLOCK_TOLERANCE_SECONDS,
+    });
+    if (this.verified.size > VERIFIED_TOKENS_CACHED) this.verified.delete(this.verified.keys().next().value!);
+    return principal;
   }
 }

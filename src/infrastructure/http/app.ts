@@ -37,14 +37,15 @@ export const createApp = ({ logger, verifier, idempotencyStore, requestLimiter, 
   app.set('etag', false);
   app.set('trust proxy', 'loopback');
   app.use(correlationId);
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req) => (req as express.Request).correlationId,
-      autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false },
-      serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }) },
-    }),
-  );
+  const httpLogger = pinoHttp({
+    logger,
+    genReqId: (req) => (req as express.Request).correlationId,
+    autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false },
+    serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }) },
+  });
+  // pino-http writes every line at `info` (errors too) and builds a child logger per request to do it:
+  // below that level it can write nothing, so it is skipped rather than paid for on every request.
+  app.use((req, res, next) => (httpLogger.logger.isLevelEnabled('info') ? httpLogger(req, res, next) : next()));
   for (const module of publicModules) app.use(module.path, module.router);
   app.use(jsonBody, jsonBodyErrors);
   app.use(authenticate(verifier));
