@@ -1,21 +1,11 @@
 import type { RecordedEvent } from '../../application/ports/event-store.js';
 import type { ReadDocument } from '../../application/ports/read-store.js';
-import { type OutcomeView, outcomeViews } from '../../application/markets/market-view.js';
-import type { MarketEvent, MarketStatus } from '../../domain/markets/events.js';
+import { type MarketView, outcomeViews } from '../../application/markets/market-view.js';
+import type { MarketEvent } from '../../domain/markets/events.js';
 import type { DocumentProjection, Projection } from '../projection.js';
 
-export interface MarketDocument extends ReadDocument {
-  question: string;
-  status: MarketStatus;
-  closesAt: string;
-  outcomes: OutcomeView[];
-  totalPool: number;
-  /** How many positions have been placed. */
-  positions: number;
-  winningOutcome: string | null;
-  /** The market stream's revision: what `ETag` and `If-Match` speak of. */
-  version: number;
-}
+/** The market as the API shows it (`version` is the market stream's revision: what ETag and If-Match speak of). */
+export type MarketDocument = MarketView & ReadDocument;
 
 export interface MarketPositionDocument extends ReadDocument {
   marketId: string;

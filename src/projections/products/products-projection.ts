@@ -1,18 +1,11 @@
 import type { RecordedEvent } from '../../application/ports/event-store.js';
 import type { ReadDocument } from '../../application/ports/read-store.js';
+import type { ProductView } from '../../application/products/product-view.js';
 import type { ProductEvent } from '../../domain/products/events.js';
 import type { DocumentProjection, Projection } from '../projection.js';
 
-export interface ProductDocument extends ReadDocument {
-  sku: string;
-  name: string;
-  description: string;
-  price: { amount: number; currency: string };
-  stock: { onHand: number; reserved: number; available: number };
-  createdBy: string;
-  createdAt: string;
-  version: number;
-}
+/** The product as the API shows it, plus when it was created (the list's order). */
+export type ProductDocument = ProductView & ReadDocument & { createdAt: string };
 
 type Recorded = RecordedEvent & ProductEvent;
 
