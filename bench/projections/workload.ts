@@ -5,7 +5,7 @@
  * The history is a run of *processes* (a user signing up, a product launched, an order going through the
  * fulfilment saga, a market from creation to payouts, a restock, a rename…), several hundred in flight at once;
  * each step of a process is one command: one append of one or two events to one stream, as CommandHandler makes
- * them (random UUIDs for ids, correlation/causation ids, the actor's userId, a traceparent on HTTP requests,
+ * them (UUIDv7 ids for aggregates and events as `newId()` makes them, random correlation ids, causation ids, the actor's userId, a traceparent on HTTP requests,
  * schemaVersion). Every payload goes through the event registry's `encode`, i.e. the zod schema.
  */
 import { createHash } from 'node:crypto';
@@ -85,6 +85,8 @@ export class Workload {
   /** Simulated wall clock (ms), moving forwards a little with every command. */
   private clock = Date.UTC(2026, 0, 5, 8, 0, 0);
   private serial = 0;
+  private idMs = 0;
+  private idSeq = 0;
 
   constructor(options: WorkloadOptions = {}) {
     this.random = prng(options.seed ?? 20_260_105);
@@ -122,13 +124,28 @@ export class Workload {
     return ((this.random() * 4294967296) >>> 0).toString(16).padStart(8, '0');
   }
 
-  private uuid(): string {
-    // RFC 4122 version 4 layout, from the seeded PRNG (randomUUID, as the services use, but reproducible).
+  /** A random (version 4) UUID: what the HTTP layer makes correlation ids of. */
+  private uuid4(): string {
     const a = this.word32();
     const b = this.word32();
     const c = this.word32();
     const d = this.word32();
     return `${a}-${b.slice(0, 4)}-4${b.slice(5)}-${HEX[8 + (c.charCodeAt(0) & 3)]}${c.slice(1, 4)}-${c.slice(4)}${d}`;
+  }
+
+  /**
+   * A UUIDv7 at the simulated clock, as `newId()` (src/application/ids.ts) makes aggregate and event ids: 48 bits of
+   * milliseconds, then a counter that keeps ids made within one millisecond in order, then random bits.
+   */
+  private uuid(): string {
+    if (this.clock !== this.idMs) {
+      this.idMs = this.clock;
+      this.idSeq = Math.floor(this.random() * 0x400);
+    } else this.idSeq = (this.idSeq + 1) & 0xfff;
+    const ms = this.clock.toString(16).padStart(12, '0');
+    const c = this.word32();
+    const d = this.word32();
+    return `${ms.slice(0, 8)}-${ms.slice(8)}-7${this.idSeq.toString(16).padStart(3, '0')}-${HEX[8 + (c.charCodeAt(0) & 3)]}${c.slice(1, 4)}-${c.slice(4)}${d}`;
   }
 
   private hex(length: number): string {
@@ -198,7 +215,7 @@ export class Workload {
     const userId = this.uuid();
     const name = `${this.pick(FIRST)} ${this.pick(LAST)}`;
     const email = `${name.toLowerCase().replace(/[^a-z]+/g, '.')}.${++this.serial}@example.${this.pick(['com', 'org', 'net', 'io'])}`;
-    const context = this.context(this.uuid(), undefined, true);
+    const context = this.context(this.uuid4(), undefined, true);
     yield this.claim('user_email', email, userId, context);
     const passwordHash = `scrypt$16384$8$1$${Buffer.from(this.hex(32), 'hex').toString('base64')}$${Buffer.from(this.hex(64), 'hex').toString('base64')}`;
     yield this.step(`user-${userId}`, context, {
@@ -212,18 +229,18 @@ export class Workload {
   private *userActivity(): Process {
     const user = this.someUser();
     const roll = this.random();
-    const context = this.context(this.uuid(), user.id, true);
+    const context = this.context(this.uuid4(), user.id, true);
     if (roll < 0.65) yield this.step(`user-${user.id}`, context, { type: 'UserRenamed', data: { userId: user.id, name: `${this.pick(FIRST)} ${this.pick(LAST)}` } });
     else if (roll < 0.97)
       yield this.step(`user-${user.id}`, context, { type: 'UserPasswordChanged', data: { userId: user.id, passwordHash: `scrypt$16384$8$1$${this.hex(22)}$${this.hex(86)}` } });
-    else yield this.step(`user-${user.id}`, this.context(this.uuid(), this.pick(this.admins), true), { type: 'UserRoleGranted', data: { userId: user.id, role: 'admin' } });
+    else yield this.step(`user-${user.id}`, this.context(this.uuid4(), this.pick(this.admins), true), { type: 'UserRoleGranted', data: { userId: user.id, role: 'admin' } });
   }
 
   private *launchProduct(): Process {
     const productId = this.uuid();
     const admin = this.pick(this.admins);
     const sku = `SKU-${(++this.serial).toString(36).toUpperCase().padStart(6, '0')}`;
-    const context = this.context(this.uuid(), admin, true);
+    const context = this.context(this.uuid4(), admin, true);
     yield this.claim('product_sku', sku.toLowerCase(), productId, context);
     const price = 199 + this.int(0, 400) * 25;
     const initialStock = this.int(20, 500);
@@ -253,7 +270,7 @@ export class Workload {
     const delta = this.random() < 0.9 ? this.int(50, 400) : -this.int(1, Math.max(1, Math.min(5, product.onHand - product.reserved)));
     if (product.onHand + delta - product.reserved < 0) return;
     product.onHand += delta;
-    yield this.step(`product-${product.id}`, this.context(this.uuid(), this.pick(this.admins), true), {
+    yield this.step(`product-${product.id}`, this.context(this.uuid4(), this.pick(this.admins), true), {
       type: 'StockAdjusted',
       data: { productId: product.id, delta, reason: delta > 0 ? 'restock' : this.pick(['damaged', 'stocktake correction', 'lost in transit']) },
     });
@@ -262,7 +279,7 @@ export class Workload {
   private *repricing(): Process {
     const product = this.someProduct();
     product.price = Math.max(99, product.price + this.int(-8, 12) * 25);
-    yield this.step(`product-${product.id}`, this.context(this.uuid(), this.pick(this.admins), true), {
+    yield this.step(`product-${product.id}`, this.context(this.uuid4(), this.pick(this.admins), true), {
       type: 'ProductPriceChanged',
       data: { productId: product.id, price: { amount: product.price, currency: 'EUR' } },
     });
@@ -273,7 +290,7 @@ export class Workload {
     const customer = this.someUser();
     const orderId = this.uuid();
     const stream = `order-${orderId}`;
-    const correlationId = this.uuid();
+    const correlationId = this.uuid4();
     const lineCount = Math.min(1 + Math.floor(-Math.log(1 - this.random()) * 1.2), 8);
     const lines = new Map<Product, number>();
     for (let i = 0; i < lineCount; i++) {
@@ -345,7 +362,7 @@ export class Workload {
       }
       if (this.random() < 0.04) {
         // The customer cancels a confirmed order: refund, and the committed stock goes back on the shelf.
-        const cancelled = this.step(stream, this.context(this.uuid(), customer.id, true), {
+        const cancelled = this.step(stream, this.context(this.uuid4(), customer.id, true), {
           type: 'OrderCancelled',
           data: { orderId, reason: 'customer_request', previousStatus: 'confirmed', refundDue: true, by: customer.id },
         });
@@ -381,7 +398,7 @@ export class Workload {
     const stream = `market-${marketId}`;
     const outcomes = this.pick(OUTCOME_SETS);
     const creator = this.pick(this.admins);
-    yield this.step(stream, this.context(this.uuid(), creator, true), {
+    yield this.step(stream, this.context(this.uuid4(), creator, true), {
       type: 'MarketCreated',
       data: {
         marketId,
@@ -404,9 +421,9 @@ export class Workload {
         stake: this.pick([5, 10, 10, 20, 25, 50, 100, 250, 1000]),
       };
       positions.push(position);
-      yield this.step(stream, this.context(this.uuid(), user.id, true), { type: 'PositionPlaced', data: { marketId, ...position, placedAt: this.now() } });
+      yield this.step(stream, this.context(this.uuid4(), user.id, true), { type: 'PositionPlaced', data: { marketId, ...position, placedAt: this.now() } });
     }
-    const resolver = this.context(this.uuid(), creator, true);
+    const resolver = this.context(this.uuid4(), creator, true);
     const winningOutcome = this.random() < 0.6 ? favourite : this.pick(outcomes);
     const settlement = settle(positions, winningOutcome);
     // ResolveMarket on an open market closes it first: both events in one append.
