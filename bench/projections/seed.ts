@@ -2,20 +2,32 @@ import type Database from 'better-sqlite3';
 import type { AppendResult, EventStore } from '../../src/application/ports/event-store.js';
 import { type Step, Workload } from './workload.js';
 
-export interface SeedResult {
+/** What the first `events` events of the history hold: what their read models must come to. */
+export interface Tally {
   events: number;
+  /** Position of the last of them: a rebuild bounded at this head sees exactly these events. */
+  position: number;
+  byType: Record<string, number>;
+  /** Sum of PositionPlaced stakes: the markets' total pools. */
+  stakes: number;
+}
+
+export interface SeedResult extends Tally {
   appends: number;
   streams: number;
   seconds: number;
-  byType: Record<string, number>;
-  /** Bytes of JSON (data + metadata) per event, on average. */
+  /** Bytes of JSON (data + metadata) per event, on average (a 1-in-97 sample). */
   avgJsonBytes: number;
+  /** Tallies at the `marks` asked for. */
+  marks: Tally[];
 }
 
 export interface SeedOptions {
   seed?: number;
   /** Events per seeding transaction (each command is still an append of its own). */
   windowEvents?: number;
+  /** Also tally the first this-many events (e.g. for a rebuild of a prefix of the history). */
+  marks?: readonly number[];
   onProgress?: (done: number) => void;
   /** Page cache of the seeding connection, in MiB. */
   cacheMiB?: number;
@@ -32,29 +44,30 @@ const connectionOf = (store: EventStore): Database.Database | undefined => {
   return db && typeof db.transaction === 'function' ? db : undefined;
 };
 
+const snapshot = (tally: Tally): Tally => ({ ...tally, byType: { ...tally.byType } });
+
 /** Appends `total` events of the workload through the store's own appendToStream, with exact expected revisions. */
 export const seedEvents = async (store: EventStore, total: number, options: SeedOptions = {}): Promise<SeedResult> => {
   const db = connectionOf(store);
-  // Random UUIDs make every append touch a random page of the event-id index (and of the stream index): with SQLite's
-  // default 2 MB page cache a million of them would spend most of the seeding re-reading and re-writing pages.
   // Seeding only: the rebuild reads through a fresh connection with the store's own settings.
-  db?.pragma(`cache_size = -${(options.cacheMiB ?? 512) * 1024}`);
+  db?.pragma(`cache_size = -${(options.cacheMiB ?? 256) * 1024}`);
   const workload = new Workload({ seed: options.seed ?? 20_260_105 });
   const windowEvents = options.windowEvents ?? 100_000;
+  const marks = [...new Set(options.marks ?? [])].filter((mark) => mark > 0 && mark <= total).sort((a, b) => a - b);
   const revisions = new Map<string, bigint>();
-  const byType: Record<string, number> = {};
-  let events = 0;
+  const tally: Tally = { events: 0, position: 0, byType: {}, stakes: 0 };
+  const tallies: Tally[] = [];
   let appends = 0;
   let jsonBytes = 0;
-  let visited = 0;
   let samples = 0;
+  let produced = 0;
   const started = performance.now();
-  while (events < total) {
+  while (produced < total) {
     const window: Step[] = [];
     let inWindow = 0;
-    while (inWindow < windowEvents && events + inWindow < total) {
+    while (inWindow < windowEvents && produced + inWindow < total) {
       const step = workload.next();
-      const room = total - events - inWindow;
+      const room = total - produced - inWindow;
       if (step.events.length > room) step.events = step.events.slice(0, room);
       window.push(step);
       inWindow += step.events.length;
@@ -67,27 +80,31 @@ export const seedEvents = async (store: EventStore, total: number, options: Seed
         return store.appendToStream(step.stream, step.events, { expectedRevision: expected ?? 'no_stream' });
       });
     // appendToStream does its work synchronously (better-sqlite3), so inside the transaction every append has run.
-    const pending = db ? db.transaction(appendWindow).immediate() : appendWindow();
-    await Promise.all(pending);
+    const results = await Promise.all(db ? db.transaction(appendWindow).immediate() : appendWindow());
     appends += window.length;
-    for (const step of window) {
-      for (const event of step.events) {
-        byType[event.type] = (byType[event.type] ?? 0) + 1;
-        if (visited++ % 97 === 0) {
+    window.forEach((step, index) => {
+      const last = Number(results[index]!.position);
+      step.events.forEach((event, offset) => {
+        tally.events++;
+        tally.position = last - (step.events.length - 1 - offset);
+        tally.byType[event.type] = (tally.byType[event.type] ?? 0) + 1;
+        if (event.type === 'PositionPlaced') tally.stakes += (event.data as { stake: number }).stake;
+        if (tally.events % 97 === 1) {
           jsonBytes += JSON.stringify(event.data).length + JSON.stringify(event.metadata).length;
           samples++;
         }
-      }
-    }
-    events += inWindow;
-    options.onProgress?.(events);
+        if (tally.events === marks[tallies.length]) tallies.push(snapshot(tally));
+      });
+    });
+    produced += inWindow;
+    options.onProgress?.(produced);
   }
   return {
-    events,
+    ...snapshot(tally),
     appends,
     streams: revisions.size,
     seconds: (performance.now() - started) / 1000,
-    byType,
     avgJsonBytes: Math.round(jsonBytes / Math.max(1, samples)),
+    marks: tallies,
   };
 };

@@ -2,10 +2,10 @@ import type { RecordedEvent } from '../application/ports/event-store.js';
 import { type DocumentChange, documentKey, type ProjectionTarget, type ReadStore, type StoredDocument } from '../application/ports/read-store.js';
 import type { DocumentProjection, Projection } from './projection.js';
 
-/** For each event type, the projection's document handlers that take it, in the projection's order. */
 const routes = new WeakMap<Projection, Map<string, DocumentProjection<any>[]>>();
 
-const routesOf = (projection: Projection): Map<string, DocumentProjection<any>[]> => {
+/** For each event type, the projection's document handlers that take it, in the projection's order (computed once). */
+export const routesOf = (projection: Projection): ReadonlyMap<string, readonly DocumentProjection<any>[]> => {
   let route = routes.get(projection);
   if (route === undefined) {
     route = new Map();

@@ -1,7 +1,7 @@
 import type { EventStore, RecordedEvent } from '../application/ports/event-store.js';
-import { type DocumentChange, documentKey, type ProjectionTarget, type ReadStore, type StoredDocument } from '../application/ports/read-store.js';
-import { applyEvents } from './apply-events.js';
-import { eventTypesOf, type Projection } from './projection.js';
+import { type DocumentChange, documentKey, type ProjectionTarget, type ReadStore } from '../application/ports/read-store.js';
+import { routesOf } from './apply-events.js';
+import { type DocumentProjection, eventTypesOf, type Projection } from './projection.js';
 
 export interface RebuildProgress {
   /** Events applied so far. */
@@ -23,72 +23,60 @@ export interface RebuildOptions {
 }
 
 /** A document as the rebuild knows it (null: deleted), and whether it has changed since it was last written. */
-interface Entry {
-  collection: string;
-  id: string;
-  document: StoredDocument['document'] | null;
-  position: bigint;
+interface Entry extends DocumentChange {
   dirty: boolean;
 }
 
 /**
- * The documents of one generation being rebuilt, kept between batches: a rebuild is the only writer of a generation
- * it started empty, so what it has written is what is stored, and hot documents (a product's stock, a market's pools)
- * need not be loaded, parsed, serialised and written again for every batch. Changes are written in larger commits
- * (each with the checkpoint of the last batch it holds), which also writes each page of the read model once for
- * many changes. Beyond `keep` documents the oldest known are forgotten (and loaded again if needed); until one has
- * been, a document this rebuild does not know does not exist and is not looked up.
+ * The documents of one projection's generation being rebuilt, kept between batches. A rebuild is the only writer of
+ * a generation it started empty, so what it has written is what is stored: hot documents (a product's stock, a
+ * market's pools) need not be loaded, parsed, serialised and written again for every batch, and a document it does
+ * not know does not exist (until it has forgotten one: beyond `keep` documents the oldest known are dropped after a
+ * write, and loaded again when an event needs them). Events are folded exactly as `applyEvents` folds them; changes
+ * are written `flushAt` documents at a time, each write with the checkpoint of the last batch it holds.
  */
-class RebuildDocuments implements Pick<ReadStore, 'load' | 'commit'> {
+class RebuildDocuments {
   private readonly known = new Map<string, Entry>();
+  private readonly route: ReadonlyMap<string, readonly DocumentProjection<any>[]>;
   private dirty: Entry[] = [];
   private checkpoint: bigint | undefined;
   private complete = true;
 
   constructor(
+    projection: Projection,
     private readonly store: ReadStore,
     private readonly target: ProjectionTarget,
     private readonly flushAt: number,
     private readonly keep: number,
-  ) {}
-
-  async load(target: ProjectionTarget, keys: ReadonlyArray<{ collection: string; id: string }>): Promise<Map<string, StoredDocument>> {
-    const found = new Map<string, StoredDocument>();
-    const missing = new Map<string, { collection: string; id: string }>();
-    for (const key of keys) {
-      const name = documentKey(key.collection, key.id);
-      const entry = this.known.get(name);
-      if (entry === undefined) {
-        if (!this.complete) missing.set(name, key);
-      } else if (entry.document !== null) found.set(name, entry as StoredDocument);
-    }
-    if (missing.size > 0) {
-      const loaded = await this.store.load(target, [...missing.values()]);
-      for (const [name, { collection, id }] of missing) {
-        const stored = loaded.get(name);
-        if (stored === undefined) continue;
-        const entry: Entry = { collection, id, document: stored.document, position: stored.position, dirty: false };
-        this.known.set(name, entry);
-        found.set(name, entry as StoredDocument);
-      }
-    }
-    return found;
+  ) {
+    this.route = routesOf(projection);
   }
 
-  async commit(_target: ProjectionTarget, changes: readonly DocumentChange[], checkpoint: bigint): Promise<void> {
-    for (const change of changes) {
-      const name = documentKey(change.collection, change.id);
-      let entry = this.known.get(name);
-      if (entry === undefined) {
-        entry = { collection: change.collection, id: change.id, document: change.document, position: change.position, dirty: false };
-        this.known.set(name, entry);
-      } else {
-        entry.document = change.document;
-        entry.position = change.position;
-      }
-      if (!entry.dirty) {
-        entry.dirty = true;
-        this.dirty.push(entry);
+  /** Applies a batch of events (those of other types are skipped) and notes `checkpoint` as reached. */
+  async apply(events: readonly RecordedEvent[], checkpoint: bigint): Promise<void> {
+    if (!this.complete) await this.loadForgotten(events);
+    for (const event of events) {
+      const handlers = this.route.get(event.type);
+      if (handlers === undefined) continue;
+      for (const handler of handlers) {
+        for (const id of handler.documentIds(event)) {
+          const key = documentKey(handler.collection, id);
+          let entry = this.known.get(key);
+          // A document that already holds this event's position is left as it is (as applyEvents does).
+          if (entry !== undefined && entry.position >= event.position) continue;
+          const document = handler.evolve(entry?.document ?? null, event, id);
+          if (entry === undefined) {
+            entry = { collection: handler.collection, id, document, position: event.position, dirty: false };
+            this.known.set(key, entry);
+          } else {
+            entry.document = document;
+            entry.position = event.position;
+          }
+          if (!entry.dirty) {
+            entry.dirty = true;
+            this.dirty.push(entry);
+          }
+        }
       }
     }
     this.checkpoint = checkpoint;
@@ -98,16 +86,34 @@ class RebuildDocuments implements Pick<ReadStore, 'load' | 'commit'> {
   /** Writes the changes held, with the checkpoint of the last batch applied. */
   async flush(): Promise<void> {
     if (this.checkpoint === undefined) return;
-    const changes: DocumentChange[] = this.dirty;
-    await this.store.commit(this.target, changes, this.checkpoint);
+    await this.store.commit(this.target, this.dirty, this.checkpoint);
     for (const entry of this.dirty) entry.dirty = false;
     this.dirty = [];
     this.checkpoint = undefined;
     if (this.known.size <= this.keep) return;
-    for (const name of this.known.keys()) {
-      this.known.delete(name);
+    for (const key of this.known.keys()) {
+      this.known.delete(key);
       this.complete = false;
       if (this.known.size <= this.keep) break;
+    }
+  }
+
+  /** Loads, in one call, the documents these events touch that were forgotten. */
+  private async loadForgotten(events: readonly RecordedEvent[]): Promise<void> {
+    const missing = new Map<string, { collection: string; id: string }>();
+    for (const event of events) {
+      for (const handler of this.route.get(event.type) ?? []) {
+        for (const id of handler.documentIds(event)) {
+          const key = documentKey(handler.collection, id);
+          if (!this.known.has(key) && !missing.has(key)) missing.set(key, { collection: handler.collection, id });
+        }
+      }
+    }
+    if (missing.size === 0) return;
+    const loaded = await this.store.load(this.target, [...missing.values()]);
+    for (const [key, { collection, id }] of missing) {
+      const stored = loaded.get(key);
+      if (stored !== undefined) this.known.set(key, { collection, id, document: stored.document, position: stored.position, dirty: false });
     }
   }
 }
@@ -123,15 +129,15 @@ export const rebuildProjections = async (
   readStore: ReadStore,
   options: RebuildOptions,
 ): Promise<{ events: number }> => {
-  const batchSize = options.batchSize ?? 5000;
+  const batchSize = options.batchSize ?? 2000;
   const flushAt = options.flushDocuments ?? 25_000;
   const keep = Math.max(options.keepDocuments ?? 100_000, flushAt);
-  const targets = new Map<Projection, { target: ProjectionTarget; types: Set<string>; documents: RebuildDocuments }>();
+  const targets = new Map<Projection, { target: ProjectionTarget; documents: RebuildDocuments }>();
   for (const projection of projections) {
     await readStore.define(projection.name, projection.collections);
     const target = { projection: projection.name, generation: (await readStore.activeGeneration(projection.name)) + 1 };
     await readStore.drop(target);
-    targets.set(projection, { target, types: new Set(eventTypesOf(projection)), documents: new RebuildDocuments(readStore, target, flushAt, keep) });
+    targets.set(projection, { target, documents: new RebuildDocuments(projection, readStore, target, flushAt, keep) });
   }
   const eventTypes = [...new Set(projections.flatMap(eventTypesOf))];
   const head = await events.headPosition();
@@ -140,10 +146,7 @@ export const rebuildProjections = async (
   const apply = async () => {
     if (batch.length === 0) return;
     const last = batch[batch.length - 1]!.position;
-    for (const [projection, { target, types, documents }] of targets) {
-      const relevant = batch.filter((event) => types.has(event.type));
-      await applyEvents(projection, documents, target, relevant, last);
-    }
+    for (const { documents } of targets.values()) await documents.apply(batch, last);
     done += batch.length;
     options.onProgress?.({ done, position: last, head });
     batch = [];
