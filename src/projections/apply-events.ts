@@ -21,6 +21,17 @@ export const routesOf = (projection: Projection): ReadonlyMap<string, readonly D
   return route;
 };
 
+/** Calls `visit` for every document an event touches, handler by handler, in the projection's order. */
+export const forEachDocument = (
+  route: ReadonlyMap<string, readonly DocumentProjection<any>[]>,
+  event: RecordedEvent,
+  visit: (handler: DocumentProjection<any>, id: string, key: string) => void,
+): void => {
+  for (const handler of route.get(event.type) ?? []) {
+    for (const id of handler.documentIds(event)) visit(handler, id, documentKey(handler.collection, id));
+  }
+};
+
 /**
  * Applies a batch of events to a projection's documents: loads every document the batch touches once,
  * folds the events over them in order, and commits the changed documents with the new checkpoint.
@@ -34,44 +45,16 @@ export const applyEvents = async (
   checkpoint: bigint,
 ): Promise<void> => {
   const route = routesOf(projection);
-  // The plan, as parallel arrays: step i applies events[eventOf[i]] to document keyOf[i] (idOf[i]) through handlerOf[i].
-  const eventOf: number[] = [];
-  const handlerOf: DocumentProjection<any>[] = [];
-  const idOf: string[] = [];
-  const keyOf: string[] = [];
-  const touched: { collection: string; id: string }[] = [];
-  const seen = new Set<string>();
-  for (let index = 0; index < events.length; index++) {
-    const event = events[index]!;
-    const handlers = route.get(event.type);
-    if (handlers === undefined) continue;
-    for (const handler of handlers) {
-      for (const id of handler.documentIds(event)) {
-        const key = documentKey(handler.collection, id);
-        eventOf.push(index);
-        handlerOf.push(handler);
-        idOf.push(id);
-        keyOf.push(key);
-        if (!seen.has(key)) {
-          seen.add(key);
-          touched.push({ collection: handler.collection, id });
-        }
-      }
-    }
-  }
-  const documents: Map<string, StoredDocument | { document: null; position: bigint }> =
-    touched.length > 0 ? await readStore.load(target, touched) : new Map();
+  const touched = new Map<string, { collection: string; id: string }>();
+  for (const event of events) forEachDocument(route, event, (handler, id, key) => touched.set(key, { collection: handler.collection, id }));
+  const stored = touched.size > 0 ? await readStore.load(target, [...touched.values()]) : new Map<string, StoredDocument>();
   const changed = new Map<string, DocumentChange>();
-  for (let step = 0; step < eventOf.length; step++) {
-    const event = events[eventOf[step]!]!;
-    const key = keyOf[step]!;
-    const current = documents.get(key);
-    if (current && current.position >= event.position) continue;
-    const handler = handlerOf[step]!;
-    const id = idOf[step]!;
-    const document = handler.evolve(current?.document ?? null, event, id);
-    documents.set(key, { document, position: event.position } as StoredDocument);
-    changed.set(key, { collection: handler.collection, id, document, position: event.position });
+  for (const event of events) {
+    forEachDocument(route, event, (handler, id, key) => {
+      const current = changed.get(key) ?? stored.get(key);
+      if (current && current.position >= event.position) return;
+      changed.set(key, { collection: handler.collection, id, document: handler.evolve(current?.document ?? null, event, id), position: event.position });
+    });
   }
   await readStore.commit(target, [...changed.values()], checkpoint);
 };

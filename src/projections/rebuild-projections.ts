@@ -1,6 +1,6 @@
 import type { EventStore, RecordedEvent } from '../application/ports/event-store.js';
-import { type DocumentChange, documentKey, type ProjectionTarget, type ReadStore } from '../application/ports/read-store.js';
-import { routesOf } from './apply-events.js';
+import type { DocumentChange, ProjectionTarget, ReadStore } from '../application/ports/read-store.js';
+import { forEachDocument, routesOf } from './apply-events.js';
 import { type DocumentProjection, eventTypesOf, type Projection } from './projection.js';
 
 export interface RebuildProgress {
@@ -56,28 +56,23 @@ class RebuildDocuments {
   async apply(events: readonly RecordedEvent[], checkpoint: bigint): Promise<void> {
     if (!this.complete) await this.loadForgotten(events);
     for (const event of events) {
-      const handlers = this.route.get(event.type);
-      if (handlers === undefined) continue;
-      for (const handler of handlers) {
-        for (const id of handler.documentIds(event)) {
-          const key = documentKey(handler.collection, id);
-          let entry = this.known.get(key);
-          // A document that already holds this event's position is left as it is (as applyEvents does).
-          if (entry !== undefined && entry.position >= event.position) continue;
-          const document = handler.evolve(entry?.document ?? null, event, id);
-          if (entry === undefined) {
-            entry = { collection: handler.collection, id, document, position: event.position, dirty: false };
-            this.known.set(key, entry);
-          } else {
-            entry.document = document;
-            entry.position = event.position;
-          }
-          if (!entry.dirty) {
-            entry.dirty = true;
-            this.dirty.push(entry);
-          }
+      forEachDocument(this.route, event, (handler, id, key) => {
+        let entry = this.known.get(key);
+        // A document that already holds this event's position is left as it is (as applyEvents does).
+        if (entry !== undefined && entry.position >= event.position) return;
+        const document = handler.evolve(entry?.document ?? null, event, id);
+        if (entry === undefined) {
+          entry = { collection: handler.collection, id, document, position: event.position, dirty: false };
+          this.known.set(key, entry);
+        } else {
+          entry.document = document;
+          entry.position = event.position;
         }
-      }
+        if (!entry.dirty) {
+          entry.dirty = true;
+          this.dirty.push(entry);
+        }
+      });
     }
     this.checkpoint = checkpoint;
     if (this.dirty.length >= this.flushAt) await this.flush();
@@ -102,12 +97,9 @@ class RebuildDocuments {
   private async loadForgotten(events: readonly RecordedEvent[]): Promise<void> {
     const missing = new Map<string, { collection: string; id: string }>();
     for (const event of events) {
-      for (const handler of this.route.get(event.type) ?? []) {
-        for (const id of handler.documentIds(event)) {
-          const key = documentKey(handler.collection, id);
-          if (!this.known.has(key) && !missing.has(key)) missing.set(key, { collection: handler.collection, id });
-        }
-      }
+      forEachDocument(this.route, event, (handler, id, key) => {
+        if (!this.known.has(key)) missing.set(key, { collection: handler.collection, id });
+      });
     }
     if (missing.size === 0) return;
     const loaded = await this.store.load(this.target, [...missing.values()]);
