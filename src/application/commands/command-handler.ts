@@ -63,10 +63,7 @@ export class CommandHandler {
       if (events.length === 0) return { ...current, events };
       const expectedRevision: ExpectedRevision = current.revision < 0n ? 'no_stream' : current.revision;
       try {
-        const appended = await this.store.appendToStream(stream, this.toEventData(events, context, options), { expectedRevision });
-        const state = events.reduce(decider.evolve, current.state);
-        this.cache.set(stream, { state, revision: appended.nextExpectedRevision, position: appended.position });
-        return { state, events, revision: appended.nextExpectedRevision, position: appended.position };
+        return await this.append(decider, stream, current.state, events, expectedRevision, context, options);
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError)) throw error;
         if (options.expectedRevision !== undefined)
@@ -102,14 +99,27 @@ export class CommandHandler {
     }
     if (events.length === 0) return undefined;
     try {
-      const appended = await this.store.appendToStream(stream, this.toEventData(events, context, options), { expectedRevision: cached.revision });
-      const state = events.reduce(decider.evolve, cached.state as State);
-      this.cache.set(stream, { state, revision: appended.nextExpectedRevision, position: appended.position });
-      return { state, events, revision: appended.nextExpectedRevision, position: appended.position };
+      return await this.append(decider, stream, cached.state as State, events, cached.revision, context, options);
     } catch (error) {
       if (error instanceof WrongExpectedVersionError) return undefined;
       throw error;
     }
+  }
+
+  /** Appends what was decided on `state` at `expectedRevision`, and caches the state it leads to. */
+  private async append<State, Command, Event extends DomainEvent>(
+    decider: Decider<State, Command, Event>,
+    stream: string,
+    state: State,
+    events: Event[],
+    expectedRevision: ExpectedRevision,
+    context: CommandContext,
+    options: HandleOptions,
+  ): Promise<CommandResult<State, Event>> {
+    const appended = await this.store.appendToStream(stream, this.toEventData(events, context, options), { expectedRevision });
+    const next = events.reduce(decider.evolve, state);
+    this.cache.set(stream, { state: next, revision: appended.nextExpectedRevision, position: appended.position });
+    return { state: next, events, revision: appended.nextExpectedRevision, position: appended.position };
   }
 
   /** The current state of a stream, folded from the cache and whatever was appended since. */
