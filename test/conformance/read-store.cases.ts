@@ -164,16 +164,23 @@ export const readStoreConformance = (name: string, open: () => Promise<ReadStore
         assert.deepEqual(await t.store.get(t.items, 'nested'), expected);
       });
 
-      test('returns copies: mutating a result or the committed object changes nothing stored', async (t) => {
+      test('mutating a result or the committed object changes nothing stored (a result may be frozen instead of a copy)', async (t) => {
         await t.define();
         const committed = { id: 'a', name: 'Mug', tags: ['x'], price: { amount: 1 } };
         await t.put([committed]);
         committed.tags.push('from-caller');
         committed.price.amount = 99;
         const got = (await t.store.get(t.items, 'a')) as unknown as { tags: string[]; price: { amount: number }; name: string };
-        got.tags.push('from-get');
-        got.price.amount = 100;
-        got.name = 'changed';
+        const unlessFrozen = (mutate: () => void) => {
+          try {
+            mutate();
+          } catch (error) {
+            if (!(error instanceof TypeError)) throw error;
+          }
+        };
+        unlessFrozen(() => got.tags.push('from-get'));
+        unlessFrozen(() => (got.price.amount = 100));
+        unlessFrozen(() => (got.name = 'changed'));
         const found = (await t.store.find(t.items, { limit: 10 })).items[0] as unknown as { tags: string[] };
         found.tags.push('from-find');
         const loaded = (await t.store.load(t.target(0), [{ collection: t.items, id: 'a' }])).get(documentKey(t.items, 'a'));

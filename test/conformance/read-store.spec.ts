@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
+import { DocumentCache } from '../../src/infrastructure/read-store/document-cache.js';
 import { MemoryReadStore } from '../../src/infrastructure/read-store/memory-read-store.js';
 import { MongoReadStore } from '../../src/infrastructure/read-store/mongo-read-store.js';
 import { SqliteReadStore } from '../../src/infrastructure/read-store/sqlite-read-store.js';
@@ -10,22 +11,27 @@ import { readStoreConformance } from './read-store.cases.js';
 
 readStoreConformance('MemoryReadStore', async () => new MemoryReadStore(), { redeliveryGuard: 'per-document' });
 
-readStoreConformance(
-  'SqliteReadStore',
-  async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ledgerflow-read-store-'));
-    const store = new SqliteReadStore(join(dir, 'read-models.db'));
-    const close = store.close.bind(store);
-    store.close = async () => {
-      await close();
-      rmSync(dir, { recursive: true, force: true });
-    };
-    return store;
-  },
-  {
-    redeliveryGuard: 'atomic-checkpoint',
-  },
-);
+/** A SQLite read store in a directory of its own, removed when the store is closed. */
+const temporarySqliteStore = (): SqliteReadStore => {
+  const dir = mkdtempSync(join(tmpdir(), 'ledgerflow-read-store-'));
+  const store = new SqliteReadStore(join(dir, 'read-models.db'));
+  const close = store.close.bind(store);
+  store.close = async () => {
+    await close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return store;
+};
+
+readStoreConformance('SqliteReadStore', async () => temporarySqliteStore(), { redeliveryGuard: 'atomic-checkpoint' });
+
+// What the embedded profile runs: the document cache in front of SQLite, as the projecting process and as an API role.
+readStoreConformance('DocumentCache over SqliteReadStore (sole writer)', async () => new DocumentCache(temporarySqliteStore(), { otherWriters: false }), {
+  redeliveryGuard: 'atomic-checkpoint',
+});
+readStoreConformance('DocumentCache over SqliteReadStore (other writers)', async () => new DocumentCache(temporarySqliteStore(), { otherWriters: true }), {
+  redeliveryGuard: 'atomic-checkpoint',
+});
 
 const mongoUrl = process.env.MONGODB_URL ?? '';
 /** One database per run (cases use names of their own inside it), dropped when the suite ends. */

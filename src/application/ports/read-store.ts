@@ -63,6 +63,7 @@ export interface ReadStore {
   /** Declares a projection's collections, creating what is missing. Call before anything else. */
   define(projection: string, collections: readonly CollectionSpec[]): Promise<void>;
 
+  /** A document as the read model holds it. Treat it as read-only: a caching adapter may hand the same (frozen) object to every caller. */
   get(collection: string, id: string): Promise<ReadDocument | null>;
   find(collection: string, query: FindQuery): Promise<Page<ReadDocument>>;
 

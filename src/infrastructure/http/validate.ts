@@ -1,6 +1,6 @@
 import type { Request } from 'express';
-import type { z } from 'zod';
-import { badRequest, validationProblem } from './problem.js';
+import { z } from 'zod';
+import { badRequest, notFoundProblem, validationProblem } from './problem.js';
 
 /** Validates once, at the boundary; a mismatch is a 400 listing each path and message. */
 export const parseWith = <Schema extends z.ZodType>(schema: Schema, value: unknown): z.infer<Schema> => {
@@ -11,6 +11,15 @@ export const parseWith = <Schema extends z.ZodType>(schema: Schema, value: unkno
 
 export const body = <Schema extends z.ZodType>(req: Request, schema: Schema): z.infer<Schema> => parseWith(schema, req.body);
 export const query = <Schema extends z.ZodType>(req: Request, schema: Schema): z.infer<Schema> => parseWith(schema, req.query);
+
+/** The pattern behind the `Id` schema, tested directly: the id in a path is read on every request to it. */
+const ID = z.regexes.uuid();
+
+/** The id in a path: anything but an id we gave out is simply not there (404, never a 400 that says how ids look). */
+export const pathId = (raw: unknown, what: string): string => {
+  if (typeof raw !== 'string' || !ID.test(raw)) throw notFoundProblem(`no such ${what}`);
+  return raw;
+};
 
 const REVISION = /^(?:W\/)?"(\d{1,19})"$/;
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { ReadStore } from '../../application/ports/read-store.js';
-import type { Config } from '../config/config.js';
+import { type Config, runsProjections } from '../config/config.js';
 import { DocumentCache } from './document-cache.js';
 import { MemoryReadStore } from './memory-read-store.js';
 import { SqliteReadStore } from './sqlite-read-store.js';
@@ -12,5 +12,7 @@ export const createReadStore = async (config: Config): Promise<ReadStore> => {
     return MongoReadStore.connect(config.MONGODB_URL);
   }
   if (config.EVENTSTORE_URL?.startsWith('memory:')) return new MemoryReadStore();
-  return new DocumentCache(new SqliteReadStore(join(config.DATA_DIR, 'read-models.sqlite'), config.SQLITE_SYNCHRONOUS));
+  return new DocumentCache(new SqliteReadStore(join(config.DATA_DIR, 'read-models.sqlite'), config.SQLITE_SYNCHRONOUS), {
+    otherWriters: !runsProjections(config.SERVICE_ROLE),
+  });
 };

@@ -16,15 +16,37 @@ export interface VersionedReadStore extends ReadStore {
   dataVersion(): number;
 }
 
+/** Freezes a document all the way down: the cache hands the same object to every caller, and none may change it. */
+const deepFreeze = <T>(value: T): T => {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+};
+
+export interface DocumentCacheOptions {
+  /** Most documents kept (least recently read go first). */
+  capacity?: number;
+  /**
+   * Whether other processes commit to the store too (an API role beside a projector on one SQLite file). Then
+   * every get first asks the store whether one did since the last get, and if so forgets everything. A process
+   * that runs the projections itself is the store's only writer (rebuilds run with the server stopped): its own
+   * commits forget exactly what they change, and no get pays for the question.
+   */
+  otherWriters?: boolean;
+}
+
 /**
- * Keeps the documents `get` served recently, as JSON text, in front of a read store: a single-document read is
+ * Keeps the documents `get` served recently, deep-frozen, in front of a read store: a single-document read is
  * the hot query of the API, and answering it from memory spares a round through the database on every request.
- * Each get first asks the store whether another process committed meanwhile (then everything is forgotten); this
- * process's own commits forget the documents they change, and a generation swap or drop forgets everything.
- * While any of those is under way, gets go to the store. Callers get a fresh parse each time, as from the store.
+ * This process's commits forget the documents they change, a generation swap or drop forgets everything, and
+ * while any of those is under way gets go to the store.
  */
 export class DocumentCache implements ReadStore {
-  private readonly docs = new Map<string, string>();
+  private readonly docs = new Map<string, ReadDocument>();
+  private readonly capacity: number;
+  private readonly otherWriters: boolean;
   private seenVersion: number | undefined;
   /** Writes under way: while there are any, gets bypass the cache. */
   private writing = 0;
@@ -33,27 +55,26 @@ export class DocumentCache implements ReadStore {
 
   constructor(
     private readonly store: VersionedReadStore,
-    private readonly capacity = 10_000,
-  ) {}
+    options: DocumentCacheOptions = {},
+  ) {
+    this.capacity = options.capacity ?? 10_000;
+    this.otherWriters = options.otherWriters ?? true;
+  }
 
   async get(collection: string, id: string): Promise<ReadDocument | null> {
     if (this.writing > 0) return this.store.get(collection, id);
-    const version = this.store.dataVersion();
-    if (version !== this.seenVersion) {
-      this.forgetAll();
-      this.seenVersion = version;
-    }
+    if (this.otherWriters) this.noticeOtherWriters();
     const key = documentKey(collection, id);
     const cached = this.docs.get(key);
     if (cached !== undefined) {
       this.docs.delete(key);
       this.docs.set(key, cached);
-      return JSON.parse(cached) as ReadDocument;
+      return cached;
     }
     const generation = this.generation;
     const document = await this.store.get(collection, id);
     if (document !== null && generation === this.generation && this.writing === 0) {
-      this.docs.set(key, JSON.stringify(document));
+      this.docs.set(key, deepFreeze(document));
       if (this.docs.size > this.capacity) this.docs.delete(this.docs.keys().next().value!);
     }
     return document;
@@ -110,6 +131,14 @@ export class DocumentCache implements ReadStore {
       this.generation++;
       forget();
       this.writing--;
+    }
+  }
+
+  private noticeOtherWriters(): void {
+    const version = this.store.dataVersion();
+    if (version !== this.seenVersion) {
+      this.forgetAll();
+      this.seenVersion = version;
     }
   }
 

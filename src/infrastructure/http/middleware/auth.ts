@@ -10,17 +10,18 @@ export interface AccessTokenVerifier {
 /** Reads `Authorization: Bearer`; a present but bad token is 401 even on public routes. */
 export const authenticate =
   (verifier: AccessTokenVerifier): RequestHandler =>
-  async (req, _res, next) => {
-    const header = req.get('Authorization');
+  (req, _res, next) => {
+    const header = req.headers.authorization;
     if (header === undefined) return next();
     const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
     if (!match) return next(unauthorized('the Authorization header must be "Bearer <token>"'));
-    try {
-      req.principal = await verifier.verify(match[1]!);
-    } catch {
-      return next(unauthorized('the access token is not valid'));
-    }
-    next();
+    verifier.verify(match[1]!).then(
+      (principal) => {
+        req.principal = principal;
+        next();
+      },
+      () => next(unauthorized('the access token is not valid')),
+    );
   };
 
 export const requireSignedIn: RequestHandler = (req, _res, next) => next(req.principal ? undefined : unauthorized());

@@ -5,8 +5,8 @@ const ACCEPTABLE = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Echoes the caller's X-Correlation-Id (when it is a sane token) or makes one; every response carries it. */
 export const correlationId: RequestHandler = (req, res, next) => {
-  const given = req.get('X-Correlation-Id');
-  req.correlationId = given !== undefined && ACCEPTABLE.test(given) ? given : randomUUID();
+  const given = req.headers['x-correlation-id'];
+  req.correlationId = typeof given === 'string' && ACCEPTABLE.test(given) ? given : randomUUID();
   res.setHeader('X-Correlation-Id', req.correlationId);
   next();
 };

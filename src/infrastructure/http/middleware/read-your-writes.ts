@@ -12,12 +12,14 @@ const WAIT_MS = 5_000;
 /** `X-Min-Position`: answer only once the read model behind this GET has passed that position. */
 export const minPosition =
   (progress: ReadModelProgress, readModel: string): RequestHandler =>
-  async (req, _res, next) => {
-    const header = req.get('X-Min-Position');
+  (req, _res, next) => {
+    const header = req.headers['x-min-position'];
     if (header === undefined) return next();
-    if (!POSITION.test(header.trim()))
+    const position = typeof header === 'string' ? header.trim() : '';
+    if (!POSITION.test(position))
       return next(badRequest('X-Min-Position must be a decimal position', [{ path: 'X-Min-Position', message: 'not a position' }]));
-    const reached = await progress.waitFor(readModel, BigInt(header.trim()), WAIT_MS);
-    if (!reached) return next(serviceUnavailable(`the ${readModel} read model has not reached position ${header} yet`));
-    next();
+    progress.waitFor(readModel, BigInt(position), WAIT_MS).then(
+      (reached) => next(reached ? undefined : serviceUnavailable(`the ${readModel} read model has not reached position ${position} yet`)),
+      next,
+    );
   };

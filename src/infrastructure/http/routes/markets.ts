@@ -5,20 +5,15 @@ import { requireRole, requireSignedIn } from '../middleware/auth.js';
 import { minPosition, type ReadModelProgress } from '../middleware/read-your-writes.js';
 import { notFoundProblem } from '../problem.js';
 import { commandContext } from '../request-context.js';
-import { Id } from '../schemas/common.js';
 import { CloseMarketBody, CreateMarketBody, MarketListQuery, PlacePositionBody, ResolveMarketBody } from '../schemas/markets.js';
-import { body, etag, ifMatch, query } from '../validate.js';
+import { body, etag, ifMatch, pathId, query } from '../validate.js';
 
 export interface MarketsRoutesDeps {
   markets: MarketsService;
   progress: ReadModelProgress;
 }
 
-const marketId = (raw: unknown): string => {
-  const parsed = Id.safeParse(raw);
-  if (!parsed.success) throw notFoundProblem('no such market');
-  return parsed.data;
-};
+const marketId = (raw: unknown): string => pathId(raw, 'market');
 
 /** Opinion markets over HTTP: parse, authorise, call the application, answer. */
 export const marketsRoutes = ({ markets, progress }: MarketsRoutesDeps): Router => {

@@ -7,9 +7,8 @@ import { isAdmin, requireSignedIn } from '../middleware/auth.js';
 import { minPosition, type ReadModelProgress } from '../middleware/read-your-writes.js';
 import { notFoundProblem } from '../problem.js';
 import { commandContext } from '../request-context.js';
-import { Id } from '../schemas/common.js';
 import { CancelOrderBody, OrderListQuery, PlaceOrderBody } from '../schemas/orders.js';
-import { body, etag, ifMatch, query } from '../validate.js';
+import { body, etag, ifMatch, pathId, query } from '../validate.js';
 
 export interface OrdersRoutesDeps {
   orders: OrdersService;
@@ -17,11 +16,7 @@ export interface OrdersRoutesDeps {
   progress: ReadModelProgress;
 }
 
-const orderId = (raw: unknown): string => {
-  const parsed = Id.safeParse(raw);
-  if (!parsed.success) throw notFoundProblem('no such order');
-  return parsed.data;
-};
+const orderId = (raw: unknown): string => pathId(raw, 'order');
 
 /** Only used behind requireSignedIn. */
 const viewer = (req: Request): OrderViewer => ({ userId: req.principal!.userId, admin: isAdmin(req.principal) });

@@ -7,9 +7,8 @@ import { requireRole } from '../middleware/auth.js';
 import { minPosition, type ReadModelProgress } from '../middleware/read-your-writes.js';
 import { notFoundProblem } from '../problem.js';
 import { commandContext } from '../request-context.js';
-import { Id } from '../schemas/common.js';
 import { AdjustStockBody, ChangePriceBody, CreateProductBody, ProductListQuery } from '../schemas/products.js';
-import { body, etag, ifMatch, query } from '../validate.js';
+import { body, etag, ifMatch, pathId, query } from '../validate.js';
 
 export interface ProductsRoutesDeps {
   products: ProductsService;
@@ -17,11 +16,7 @@ export interface ProductsRoutesDeps {
   progress: ReadModelProgress;
 }
 
-const productId = (raw: unknown): string => {
-  const parsed = Id.safeParse(raw);
-  if (!parsed.success) throw notFoundProblem('no such product');
-  return parsed.data;
-};
+const productId = (raw: unknown): string => pathId(raw, 'product');
 
 /** Catalog and inventory over HTTP: parse, authorise, call the application, answer. */
 export const productsRoutes = ({ products, users, progress }: ProductsRoutesDeps): Router => {

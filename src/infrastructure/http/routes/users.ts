@@ -5,21 +5,15 @@ import { isAdmin, requireSignedIn } from '../middleware/auth.js';
 import { minPosition, type ReadModelProgress } from '../middleware/read-your-writes.js';
 import { notFoundProblem } from '../problem.js';
 import { commandContext, type Principal } from '../request-context.js';
-import { Id } from '../schemas/common.js';
 import { RegisterUserBody, RenameUserBody } from '../schemas/users.js';
-import { body, etag, ifMatch } from '../validate.js';
+import { body, etag, ifMatch, pathId } from '../validate.js';
 
 export interface UsersRoutesDeps {
   users: UsersService;
   progress: ReadModelProgress;
 }
 
-/** Anything but an id we gave out is simply not there. */
-const userId = (raw: unknown): string => {
-  const parsed = Id.safeParse(raw);
-  if (!parsed.success) throw notFoundProblem('no such user');
-  return parsed.data;
-};
+const userId = (raw: unknown): string => pathId(raw, 'user');
 
 /** Self, an admin, or one of the platform's services (enrichment). Anyone else gets 404, never 403: existence is not leaked. */
 const mayRead = (principal: Principal, id: string) => principal.userId === id || isAdmin(principal) || principal.roles.includes('service');
