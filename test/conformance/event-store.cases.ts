@@ -527,6 +527,31 @@ export const eventStoreConformance = (
       });
     });
 
+    describe('appends started together', () => {
+      test('given appends to several streams started at once, one with a wrong expected revision, then only that one is refused and the others are all stored', async (t) => {
+        const existing = t.stream('existing');
+        await append(t, existing, events(2));
+        const batches = [0, 1, 2, 3].map((i) => ({ stream: t.stream(`together-${i}`), events: events(2) }));
+        const results = await Promise.allSettled([
+          ...batches.map((batch) => append(t, batch.stream, batch.events, 'no_stream')),
+          append(t, existing, [event()], 5n),
+        ]);
+        assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+        assert.ok((results[4] as PromiseRejectedResult).reason instanceof WrongExpectedVersionError);
+        for (const batch of batches) assert.deepEqual(ids(await t.store.readStream(batch.stream)), ids(batch.events));
+        assert.equal((await t.store.readStream(existing)).length, 2);
+        const positions = results.slice(0, 4).map((r) => (r as PromiseFulfilledResult<{ position: bigint }>).value.position);
+        assert.equal(new Set(positions).size, 4, 'each append has a position of its own');
+      });
+      test('given the same batch appended twice at once, then both succeed with the same result and it is stored once', async (t) => {
+        const stream = t.stream('twice');
+        const batch = events(3);
+        const [first, second] = await Promise.all([append(t, stream, batch, 'no_stream'), append(t, stream, batch, 'no_stream')]);
+        assert.deepEqual(second, first);
+        assert.deepEqual(ids(await t.store.readStream(stream)), ids(batch));
+      });
+    });
+
     describe('headPosition', () => {
       test('given appends, then the head position grows with them and reaches each append’s position', async (t) => {
         const first = await append(t, t.stream('a'), [event()]);
