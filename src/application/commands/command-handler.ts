@@ -38,88 +38,188 @@ export interface CommandResult<State, Event> {
 const MAX_ATTEMPTS = 25;
 const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
 
-/** Read the stream, fold, decide, append with the revision read; retry its own conflicts unless pinned. */
+/** A command waiting for its stream's turn. */
+interface Pending<State, Command, Event> {
+  command: Command;
+  context: CommandContext;
+  options: HandleOptions;
+  resolve: (result: CommandResult<State, Event>) => void;
+  reject: (error: unknown) => void;
+}
+
+/** What one command decided, on the state the commands before it in its batch left. */
+interface Step<State, Command, Event> {
+  pending: Pending<State, Command, Event>;
+  events: Event[];
+  state: State;
+  revision: bigint;
+}
+
+/** A state to decide on: a stream's as read, or as cached. */
+interface Base<State> {
+  state: State;
+  revision: bigint;
+  position: bigint;
+}
+
+// Each queue holds commands for one stream, hence one decider; the map cannot say so in its type.
+type AnyPending = Pending<any, any, any>;
+type AnyDecider = Decider<any, any, any>;
+
+/**
+ * Read the stream, fold, decide, append with the revision read; retry its own conflicts unless pinned.
+ *
+ * The commands for one stream that arrive during one turn of the event loop are decided one after the other, each
+ * on the state the previous left, and their events appended together, in one append at the revision they were
+ * decided on. Concurrent commands to a hot aggregate then cost one append and no conflicts, where one append each
+ * would have all but the first refused and retried. Each command still gets its own answer: its own refusal (which
+ * leaves the others alone), or its events, the revision after them, and the position of the batch's last event.
+ */
 export class CommandHandler {
+  private queued = new Map<string, { decider: AnyDecider; commands: AnyPending[] }>();
+
   constructor(
     private readonly store: EventStore,
     private readonly registry: EventRegistry,
     private readonly cache = new StateCache(),
   ) {}
 
-  async handle<State, Command, Event extends DomainEvent>(
+  handle<State, Command, Event extends DomainEvent>(
     decider: Decider<State, Command, Event>,
     stream: string,
     command: Command,
     context: CommandContext,
     options: HandleOptions = {},
   ): Promise<CommandResult<State, Event>> {
-    const fromCache = await this.handleFromCache(decider, stream, command, context, options);
-    if (fromCache) return fromCache;
-    for (let attempt = 1; ; attempt++) {
-      const current = await this.load(decider, stream);
-      if (options.expectedRevision !== undefined && options.expectedRevision !== current.revision)
-        throw new PreconditionFailedError(stream, options.expectedRevision, current.revision);
-      const events = decider.decide(command, current.state);
-      if (events.length === 0) return { ...current, events };
-      const expectedRevision: ExpectedRevision = current.revision < 0n ? 'no_stream' : current.revision;
-      try {
-        return await this.append(decider, stream, current.state, events, expectedRevision, context, options);
-      } catch (error) {
-        if (!(error instanceof WrongExpectedVersionError)) throw error;
-        if (options.expectedRevision !== undefined)
-          throw new PreconditionFailedError(stream, options.expectedRevision, typeof error.actual === 'bigint' ? error.actual : -1n);
-        if (attempt >= MAX_ATTEMPTS) throw error;
-        await pause(attempt);
+    return new Promise((resolve, reject) => {
+      const pending: Pending<State, Command, Event> = { command, context, options, resolve, reject };
+      // Events with given ids must be appended on their own, so that a repeat is recognised as one.
+      if (options.eventIds !== undefined) return void this.handleBatch(decider, stream, [pending]);
+      const queue = this.queued.get(stream);
+      if (queue) return void queue.commands.push(pending);
+      this.queued.set(stream, { decider, commands: [pending] });
+      if (this.queued.size === 1) setImmediate(() => this.handleQueued());
+    });
+  }
+
+  private handleQueued(): void {
+    const queued = this.queued;
+    this.queued = new Map();
+    for (const [stream, { decider, commands }] of queued) void this.handleBatch(decider, stream, commands);
+  }
+
+  /** Settles every command of the batch, whatever happens. */
+  private async handleBatch<State, Command, Event extends DomainEvent>(
+    decider: Decider<State, Command, Event>,
+    stream: string,
+    commands: Pending<State, Command, Event>[],
+  ): Promise<void> {
+    try {
+      if (await this.handleFromCache(decider, stream, commands)) return;
+      let unsettled = commands;
+      for (let attempt = 1; unsettled.length > 0; attempt++) {
+        const current = await this.load(decider, stream);
+        const steps = this.decideAll(decider, stream, current, unsettled, true)!;
+        try {
+          await this.append(stream, current, steps);
+          return;
+        } catch (error) {
+          if (!(error instanceof WrongExpectedVersionError)) throw error;
+          const actual = typeof error.actual === 'bigint' ? error.actual : -1n;
+          unsettled = [];
+          for (const { pending } of steps) {
+            const pinned = pending.options.expectedRevision;
+            if (pinned !== undefined) pending.reject(new PreconditionFailedError(stream, pinned, actual));
+            else if (attempt >= MAX_ATTEMPTS) pending.reject(error);
+            else unsettled.push(pending);
+          }
+          if (unsettled.length > 0) await pause(attempt);
+        }
       }
+    } catch (error) {
+      // Settling twice is harmless: whatever was answered already stays answered.
+      for (const pending of commands) pending.reject(error);
     }
   }
 
   /**
    * The first attempt, without reading the stream: decide on the cached state and append at the cached revision.
    * The append succeeds only if nothing was appended since, so a success means the cached state was the current
-   * one. Anything else (nothing cached, a pinned revision the cache does not hold, a rejection or no events from
-   * what may be a stale state, a conflict) returns undefined and nothing was appended: the full path, which reads
-   * the stream first, then gives the answer it always gave.
+   * one. Anything else (nothing cached, given event ids, a pinned revision the cache does not hold, a refusal or no
+   * events from what may be a stale state, a conflict) answers false and nothing was appended: the full path, which
+   * reads the stream first, then gives the answer it always gave.
    */
   private async handleFromCache<State, Command, Event extends DomainEvent>(
     decider: Decider<State, Command, Event>,
     stream: string,
-    command: Command,
-    context: CommandContext,
-    options: HandleOptions,
-  ): Promise<CommandResult<State, Event> | undefined> {
-    const cached = this.cache.get(stream);
-    if (!cached || cached.revision < 0n || options.eventIds !== undefined) return undefined;
-    if (options.expectedRevision !== undefined && options.expectedRevision !== cached.revision) return undefined;
-    let events: Event[];
+    commands: Pending<State, Command, Event>[],
+  ): Promise<boolean> {
+    const cached = this.cache.get(stream) as Base<State> | undefined;
+    if (!cached || cached.revision < 0n || commands.some((pending) => pending.options.eventIds !== undefined)) return false;
+    const steps = this.decideAll(decider, stream, cached, commands, false);
+    if (!steps) return false;
     try {
-      events = decider.decide(command, cached.state as State);
-    } catch {
-      return undefined;
-    }
-    if (events.length === 0) return undefined;
-    try {
-      return await this.append(decider, stream, cached.state as State, events, cached.revision, context, options);
+      await this.append(stream, cached, steps);
+      return true;
     } catch (error) {
-      if (error instanceof WrongExpectedVersionError) return undefined;
+      if (error instanceof WrongExpectedVersionError) return false;
       throw error;
     }
   }
 
-  /** Appends what was decided on `state` at `expectedRevision`, and caches the state it leads to. */
-  private async append<State, Command, Event extends DomainEvent>(
+  /**
+   * Decides the commands in order, each on the state the previous left. When `final` (the base was just read), a
+   * refusal or a pinned revision that does not match answers that command at once and the others go on; otherwise
+   * (the base may be stale) either gives up on the whole batch: undefined.
+   */
+  private decideAll<State, Command, Event extends DomainEvent>(
     decider: Decider<State, Command, Event>,
     stream: string,
-    state: State,
-    events: Event[],
-    expectedRevision: ExpectedRevision,
-    context: CommandContext,
-    options: HandleOptions,
-  ): Promise<CommandResult<State, Event>> {
-    const appended = await this.store.appendToStream(stream, this.toEventData(events, context, options), { expectedRevision });
-    const next = events.reduce(decider.evolve, state);
-    this.cache.set(stream, { state: next, revision: appended.nextExpectedRevision, position: appended.position });
-    return { state: next, events, revision: appended.nextExpectedRevision, position: appended.position };
+    base: Base<State>,
+    commands: Pending<State, Command, Event>[],
+    final: boolean,
+  ): Step<State, Command, Event>[] | undefined {
+    const steps: Step<State, Command, Event>[] = [];
+    let { state, revision } = base;
+    for (const pending of commands) {
+      const pinned = pending.options.expectedRevision;
+      if (pinned !== undefined && pinned !== revision) {
+        if (!final) return undefined;
+        pending.reject(new PreconditionFailedError(stream, pinned, revision));
+        continue;
+      }
+      let events: Event[];
+      try {
+        events = decider.decide(pending.command, state);
+      } catch (error) {
+        if (!final) return undefined;
+        pending.reject(error);
+        continue;
+      }
+      if (events.length === 0 && !final) return undefined;
+      state = events.reduce(decider.evolve, state);
+      revision += BigInt(events.length);
+      steps.push({ pending, events, state, revision });
+    }
+    return steps;
+  }
+
+  /** Appends what the steps decided on `base` in one append at its revision, caches the state reached, and answers each. */
+  private async append<State, Command, Event extends DomainEvent>(
+    stream: string,
+    base: Base<State>,
+    steps: Step<State, Command, Event>[],
+  ): Promise<void> {
+    const events = steps.flatMap((step) => this.toEventData(step.events, step.pending.context, step.pending.options));
+    let position = base.position;
+    if (events.length > 0) {
+      const expectedRevision: ExpectedRevision = base.revision < 0n ? 'no_stream' : base.revision;
+      const appended = await this.store.appendToStream(stream, events, { expectedRevision });
+      const last = steps[steps.length - 1]!;
+      this.cache.set(stream, { state: last.state, revision: appended.nextExpectedRevision, position: appended.position });
+      position = appended.position;
+    }
+    for (const { pending, events: decided, state, revision } of steps) pending.resolve({ state, events: decided, revision, position });
   }
 
   /** The current state of a stream, folded from the cache and whatever was appended since. */
