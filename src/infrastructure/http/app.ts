@@ -7,7 +7,7 @@ import { type AccessTokenVerifier, authenticate } from './middleware/auth.js';
 import { correlationId } from './middleware/correlation-id.js';
 import { errorHandler, unknownRoute } from './middleware/error-handler.js';
 import { idempotency } from './middleware/idempotency.js';
-import { jsonBody, jsonBodyErrors } from './middleware/json-body.js';
+import { jsonBody } from './middleware/json-body.js';
 import { clientAddress, rateLimit } from './middleware/rate-limit.js';
 
 export interface HttpModule {
@@ -37,17 +37,19 @@ export const createApp = ({ logger, verifier, idempotencyStore, requestLimiter, 
   app.set('etag', false);
   app.set('trust proxy', 'loopback');
   app.use(correlationId);
-  const httpLogger = pinoHttp({
-    logger,
-    genReqId: (req) => (req as express.Request).correlationId,
-    autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false },
-    serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }) },
-  });
   // pino-http writes every line at `info` (errors too) and builds a child logger per request to do it:
-  // below that level it can write nothing, so it is skipped rather than paid for on every request.
-  app.use((req, res, next) => (httpLogger.logger.isLevelEnabled('info') ? httpLogger(req, res, next) : next()));
+  // above that level it can write nothing, so it is not mounted rather than paid for on every request.
+  if (logger.isLevelEnabled('info'))
+    app.use(
+      pinoHttp({
+        logger,
+        genReqId: (req) => (req as express.Request).correlationId,
+        autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false },
+        serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }) },
+      }),
+    );
   for (const module of publicModules) app.use(module.path, module.router);
-  app.use(jsonBody, jsonBodyErrors);
+  app.use(jsonBody);
   app.use(authenticate(verifier));
   if (requestLimiter) {
     const limit = rateLimit(requestLimiter, (req) => (req.principal ? `user:${req.principal.userId}` : `address:${clientAddress(req)}`));

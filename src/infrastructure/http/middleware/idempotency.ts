@@ -1,5 +1,5 @@
 import { createHash, scryptSync } from 'node:crypto';
-import type { RequestHandler, Response } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { IdempotencyStore, StoredResponse } from '../../../application/ports/idempotency-store.js';
 import { badRequest, Problem } from '../problem.js';
 
@@ -64,11 +64,19 @@ const captureResponse = (res: Response, onSent: (response: StoredResponse) => vo
  * Keys are scoped to the caller and the route, and kept 24 h. Routes whose answer is a secret (an access token)
  * are excluded: a token is never stored, and asking for another is harmless.
  */
-export const idempotency =
-  (store: IdempotencyStore, options: { exclude?: readonly string[] } = {}): RequestHandler =>
-  async (req, res, next) => {
-    const key = req.get('Idempotency-Key');
+export const idempotency = (store: IdempotencyStore, options: { exclude?: readonly string[] } = {}): RequestHandler => {
+  const remembered = rememberedPost(store);
+  return (req, res, next) => {
+    const key = req.headers['idempotency-key'];
     if (req.method !== 'POST' || key === undefined || options.exclude?.includes(req.path)) return next();
+    return remembered(req, res, next, Array.isArray(key) ? key.join(', ') : key);
+  };
+};
+
+/** A POST with an Idempotency-Key: claimed, then answered by the route or from what the first one answered. */
+const rememberedPost =
+  (store: IdempotencyStore) =>
+  async (req: Request, res: Response, next: NextFunction, key: string): Promise<void> => {
     if (key.length < 1 || key.length > 200)
       return next(badRequest('Idempotency-Key must be 1 to 200 characters', [{ path: 'Idempotency-Key', message: 'length 1..200' }]));
     const scopedKey = createHash('sha256')

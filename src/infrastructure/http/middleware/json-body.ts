@@ -1,4 +1,4 @@
-import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import express, { type RequestHandler } from 'express';
 import { badRequest, Problem } from '../problem.js';
 
 const parseJson = express.json({ limit: '1mb', strict: true, type: () => true });
@@ -15,15 +15,20 @@ export const jsonBody: RequestHandler = (req, res, next) => {
   }
   if (!req.is('application/json') && !req.is('application/*+json'))
     return next(new Problem(415, 'Unsupported media type', 'send the body as application/json'));
-  parseJson(req, res, next);
+  parseJson(req, res, (error?: unknown) => next(error === undefined ? undefined : bodyProblem(error as BodyError)));
 };
 
-export const jsonBodyErrors: ErrorRequestHandler = (error: { type?: string; status?: number }, _req, _res, next) => {
-  if (error instanceof Problem) return next(error);
-  if (error.type === 'entity.too.large') return next(new Problem(413, 'Content too large', 'the body is over 1 MiB'));
-  if (error.type === 'entity.parse.failed') return next(badRequest('the body is not valid JSON'));
+interface BodyError {
+  type?: string;
+  status?: number;
+}
+
+/** body-parser's errors, as the problems the API answers with. */
+const bodyProblem = (error: BodyError): unknown => {
+  if (error.type === 'entity.too.large') return new Problem(413, 'Content too large', 'the body is over 1 MiB');
+  if (error.type === 'entity.parse.failed') return badRequest('the body is not valid JSON');
   if (error.type === 'encoding.unsupported' || error.type === 'charset.unsupported')
-    return next(new Problem(415, 'Unsupported media type', 'send the body as UTF-8 JSON'));
-  if (typeof error.status === 'number' && error.status >= 400 && error.status < 500) return next(badRequest('the body could not be read'));
-  next(error);
+    return new Problem(415, 'Unsupported media type', 'send the body as UTF-8 JSON');
+  if (typeof error.status === 'number' && error.status >= 400 && error.status < 500) return badRequest('the body could not be read');
+  return error;
 };

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { ProductView } from '../../../application/products/product-view.js';
 import type { ProductsService } from '../../../application/products/products-service.js';
-import type { UserDirectory } from '../../../application/ports/user-directory.js';
+import type { UserDirectory, UserSummary } from '../../../application/ports/user-directory.js';
 import { sendCommandResult } from '../command-response.js';
 import { requireRole } from '../middleware/auth.js';
 import { minPosition, type ReadModelProgress } from '../middleware/read-your-writes.js';
@@ -45,11 +45,25 @@ export const productsRoutes = ({ products, users, progress }: ProductsRoutesDeps
     res.json({ items: await Promise.all(page.items.map(present)), nextCursor: page.nextCursor });
   });
 
+  // A cached read-model document stays one frozen object until it changes, and so does a cached user summary:
+  // the answer's text is kept beside the document, and made anew when either is another object.
+  const answers = new WeakMap<ProductView, { creator: UserSummary | null; json: string }>();
+  const presentAsJson = async (product: ProductView): Promise<string> => {
+    const creator = await users.find(product.createdBy);
+    const kept = answers.get(product);
+    if (kept?.creator === creator) return kept.json;
+    const { createdBy: _createdBy, createdAt: _createdAt, ...rest } = product as ProductView & { createdAt?: string };
+    const json = JSON.stringify({ ...rest, createdBy: creator });
+    if (Object.isFrozen(product)) answers.set(product, { creator, json });
+    return json;
+  };
+
   router.get('/:id', minPosition(progress, 'products'), async (req, res) => {
     const product = await products.get(productId(req.params.id));
     if (!product) throw notFoundProblem('no such product');
     res.setHeader('ETag', etag(product.version));
-    res.json(await present(product));
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.send(await presentAsJson(product));
   });
 
   router.put('/:id/price', requireRole('admin'), async (req, res) => {
