@@ -8,9 +8,9 @@
  * ledgerflow runs as `npm start` does (`node --import tsx src/main.ts`, embedded profile, fresh DATA_DIR, LOG_LEVEL=warn),
  * the bare app in another child process. Writes bench/results/http.md and bench/results/http.json.
  *
- * Env: BENCH_HTTP_CONNECTIONS (50), BENCH_HTTP_SECONDS (10), BENCH_HTTP_WARMUP_SECONDS (3), BENCH_HTTP_PRODUCTS (100),
- * BENCH_HTTP_CPU_PROF=<dir> (run ledgerflow under --cpu-prof, profile written there; read it with bench/http/profile-top.ts),
- * BENCH_HTTP_ONLY=get|post (run one phase, print it, write no results: for profiling), BENCH_STRICT=1 (exit 1 on a missed target),
+ * Env: BENCH_HTTP_CONNECTIONS (50), BENCH_HTTP_ROUNDS (4), BENCH_HTTP_SECONDS (5), BENCH_HTTP_WARMUP_SECONDS (3),
+ * BENCH_HTTP_PRODUCTS (100), BENCH_HTTP_CPU_PROF=<dir> (run ledgerflow under --cpu-prof, profile written there; read it
+ * with bench/http/profile-top.ts), BENCH_STRICT=1 (exit 1 on a missed target),
  * BENCH_HTTP_WAIT_QUIET=<seconds> (on a shared machine: first wait up to that long for the CPUs to be under 15 % busy).
  */
 import { randomBytes } from 'node:crypto';
@@ -32,7 +32,8 @@ const int = (name: string, fallback: number): number => {
 
 const config: BenchConfig = {
   connections: int('BENCH_HTTP_CONNECTIONS', 50),
-  seconds: int('BENCH_HTTP_SECONDS', 10),
+  rounds: int('BENCH_HTTP_ROUNDS', 4),
+  seconds: int('BENCH_HTTP_SECONDS', 5),
   warmupSeconds: int('BENCH_HTTP_WARMUP_SECONDS', 3),
   products: int('BENCH_HTTP_PRODUCTS', 100),
 };
@@ -43,32 +44,76 @@ const describe = (r: LoadResult): string =>
   (r.serverCpuUsPerRequest === undefined ? '' : `, server CPU ${Math.round(r.serverCpuUsPerRequest)} µs/req`);
 const failures = (r: LoadResult): number => r.errors + r.non2xx;
 
+/** Several runs of one server, as one: summed counts, rate over the summed time, the median p50 and the worst p99. */
+const combine = (runs: LoadResult[]): LoadResult => {
+  const sum = (pick: (r: LoadResult) => number) => runs.reduce((total, r) => total + pick(r), 0);
+  const median = (values: number[]) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const requests = sum((r) => r.requests);
+  const seconds = sum((r) => r.seconds);
+  const cpuKnown = runs.every((r) => r.serverCpuUsPerRequest !== undefined);
+  return {
+    requests,
+    seconds,
+    reqPerSec: requests / seconds,
+    latencyMs: {
+      p50: median(runs.map((r) => r.latencyMs.p50)),
+      p90: median(runs.map((r) => r.latencyMs.p90)),
+      p99: Math.max(...runs.map((r) => r.latencyMs.p99)),
+      max: Math.max(...runs.map((r) => r.latencyMs.max)),
+      mean: sum((r) => r.latencyMs.mean * r.requests) / requests,
+    },
+    count2xx: sum((r) => r.count2xx),
+    non2xx: sum((r) => r.non2xx),
+    errors: sum((r) => r.errors),
+    timeouts: sum((r) => r.timeouts),
+    ...(cpuKnown ? { serverCpuUsPerRequest: sum((r) => r.serverCpuUsPerRequest! * r.requests) / requests } : {}),
+  };
+};
+
+interface Contender {
+  server: Child;
+  options: Omit<LoadOptions, 'url' | 'phase' | 'connections'>;
+}
+
 /**
- * A warm-up, then the measured run. GETs run for a duration. POSTs send a fixed number of requests and await every
- * answer, so the stock check knows each one's fate: the count comes from the warm-ups' rate, to last ~config.seconds.
+ * One phase for both servers: a warm-up each, then `config.rounds` rounds in which bare Express and ledgerflow run
+ * one after the other, so that other work on this shared machine falls on both alike. GETs run for a duration. POSTs
+ * send a fixed number of requests and await every answer, so the stock check knows each one's fate: the count
+ * comes from each server's warm-up rate, to last ~config.seconds.
  */
-const measure = async (server: Child, phase: Phase, base: Omit<LoadOptions, 'url' | 'phase' | 'connections'>): Promise<{ result: LoadResult; warmupFailures: number }> => {
-  const options = { ...base, url: server.url, phase, connections: config.connections };
+const measurePhase = async (phase: Phase, bare: Contender, ledgerflow: Contender) => {
+  const contenders = [bare, ledgerflow];
+  const rates: number[] = [];
   let warmupFailures = 0;
-  let rate: number;
-  if (phase === 'get') {
-    const warm = await runLoad({ ...options, seconds: config.warmupSeconds });
-    warmupFailures += failures(warm);
-    rate = warm.reqPerSec;
-  } else {
-    const first = await runLoad({ ...options, amount: config.connections * 40 });
-    const second = await runLoad({ ...options, amount: Math.round(first.reqPerSec * config.warmupSeconds) });
-    warmupFailures += failures(first) + failures(second);
-    rate = second.reqPerSec;
+  for (const { server, options } of contenders) {
+    const base = { ...options, url: server.url, phase, connections: config.connections };
+    if (phase === 'get') {
+      const warm = await runLoad({ ...base, seconds: config.warmupSeconds });
+      if (server === ledgerflow.server) warmupFailures += failures(warm);
+      rates.push(warm.reqPerSec);
+    } else {
+      const first = await runLoad({ ...base, amount: config.connections * 40 });
+      const second = await runLoad({ ...base, amount: Math.round(first.reqPerSec * config.warmupSeconds) });
+      if (server === ledgerflow.server) warmupFailures += failures(first) + failures(second);
+      rates.push(second.reqPerSec);
+    }
   }
-  const cpuBefore = server.cpuSeconds();
-  const result =
-    phase === 'get' ? await runLoad({ ...options, seconds: config.seconds }) : await runLoad({ ...options, amount: Math.round(rate * config.seconds) });
-  const cpuAfter = server.cpuSeconds();
-  if (cpuBefore !== undefined && cpuAfter !== undefined && result.requests > 0)
-    result.serverCpuUsPerRequest = ((cpuAfter - cpuBefore) * 1e6) / result.requests;
-  log(`  ${server.name} ${phase.toUpperCase()}: ${describe(result)}`);
-  return { result, warmupFailures };
+  const runs: LoadResult[][] = [[], []];
+  for (let round = 1; round <= config.rounds; round++) {
+    for (const [i, { server, options }] of contenders.entries()) {
+      const base = { ...options, url: server.url, phase, connections: config.connections };
+      const cpuBefore = server.cpuSeconds();
+      const result =
+        phase === 'get' ? await runLoad({ ...base, seconds: config.seconds }) : await runLoad({ ...base, amount: Math.round(rates[i]! * config.seconds) });
+      const cpuAfter = server.cpuSeconds();
+      if (cpuBefore !== undefined && cpuAfter !== undefined && result.requests > 0)
+        result.serverCpuUsPerRequest = ((cpuAfter - cpuBefore) * 1e6) / result.requests;
+      log(`  round ${round} ${server.name} ${phase.toUpperCase()}: ${describe(result)}`);
+      runs[i]!.push(result);
+    }
+  }
+  const roundRatios = runs[1]!.map((run, i) => run.reqPerSec / runs[0]![i]!.reqPerSec);
+  return { bare: combine(runs[0]!), ledgerflow: combine(runs[1]!), roundRatios, warmupFailures };
 };
 
 /** Waits (up to `seconds`) until other work leaves the CPUs mostly idle; answers how busy they were at the end. */
@@ -104,31 +149,21 @@ const main = async (): Promise<void> => {
     log(`  seeded ${seeded.ids.length} products (position ${seeded.position})`);
     const { ids } = seeded;
 
-    const only = process.env.BENCH_HTTP_ONLY;
-    if (only === 'get') {
-      await measure(ledgerflow, 'get', { ids });
-      return;
-    }
-    const bareGet = only === 'post' ? undefined : await measure(bare, 'get', { ids });
-    const ledgerflowGet = only === 'post' ? undefined : await measure(ledgerflow, 'get', { ids });
-    const barePost = only === 'post' ? undefined : await measure(bare, 'post', { ids, token: 'none' });
     const accepted = new Map<string, number>();
     let lastPosition = seeded.position;
-    const ledgerflowPost = await measure(ledgerflow, 'post', {
-      ids,
-      token,
-      onAccepted: (id, position) => {
-        accepted.set(id, (accepted.get(id) ?? 0) + 1);
-        if (position !== undefined && position > lastPosition) lastPosition = position;
-      },
-    });
+    const onAccepted = (id: string, position: bigint | undefined) => {
+      accepted.set(id, (accepted.get(id) ?? 0) + 1);
+      if (position !== undefined && position > lastPosition) lastPosition = position;
+    };
+    const get = await measurePhase('get', { server: bare, options: { ids } }, { server: ledgerflow, options: { ids } });
+    const post = await measurePhase('post', { server: bare, options: { ids, token: 'none' } }, { server: ledgerflow, options: { ids, token, onAccepted } });
     const verification = await verifyStock(ledgerflow.url, ids, accepted, lastPosition);
     log(`  stock check at position ${lastPosition}: ${verification.ok ? 'every product matches' : `${verification.mismatches.length} mismatches`}`);
-    if (!bareGet || !ledgerflowGet || !barePost) return;
     measured = {
-      bare: { get: bareGet.result, post: barePost.result },
-      ledgerflow: { get: ledgerflowGet.result, post: ledgerflowPost.result },
-      warmupFailures: ledgerflowGet.warmupFailures + ledgerflowPost.warmupFailures,
+      bare: { get: get.bare, post: post.bare },
+      ledgerflow: { get: get.ledgerflow, post: post.ledgerflow },
+      roundRatios: { get: get.roundRatios, post: post.roundRatios },
+      warmupFailures: get.warmupFailures + post.warmupFailures,
       verification,
     };
   } finally {
@@ -161,6 +196,8 @@ const main = async (): Promise<void> => {
         ratios: {
           get: measured.ledgerflow.get.reqPerSec / measured.bare.get.reqPerSec,
           post: measured.ledgerflow.post.reqPerSec / measured.bare.post.reqPerSec,
+          getRounds: measured.roundRatios.get,
+          postRounds: measured.roundRatios.post,
           getByServerCpu: cpuRatio(measured.bare.get, measured.ledgerflow.get),
           postByServerCpu: cpuRatio(measured.bare.post, measured.ledgerflow.post),
         },

@@ -9,6 +9,9 @@ import { ROOT } from './servers.js';
 
 export interface BenchConfig {
   connections: number;
+  /** Rounds per phase, each a run of each server. */
+  rounds: number;
+  /** Length of one server's run in a round. */
   seconds: number;
   warmupSeconds: number;
   products: number;
@@ -25,6 +28,8 @@ export interface Background {
 export interface Measured {
   bare: { get: LoadResult; post: LoadResult };
   ledgerflow: { get: LoadResult; post: LoadResult };
+  /** ledgerflow's req/s over bare Express's, round by round. */
+  roundRatios: { get: number[]; post: number[] };
   /** Errors, timeouts and non-2xx answers from ledgerflow during the warm-ups (the measured phases report their own). */
   warmupFailures: number;
   verification: Verification;
@@ -134,14 +139,16 @@ export const markdown = (
     `autocannon (in the bench process), ${config.connections} connections, no pipelining, against \`node --import tsx src/main.ts\` ` +
       `(embedded profile, fresh DATA_DIR, LOG_LEVEL=warn) and a bare Express ${info.express} app answering a canned product document, ` +
       `each in a child process of its own on this machine. ${config.products} products seeded as admin (initial stock 0); requests go ` +
-      `round-robin over them. GET \`/api/v1/products/:id\` for ${config.seconds} s; POST \`/api/v1/products/:id/stock-adjustments\` ` +
-      `(admin token, no If-Match, \`{"delta":1,"reason":"bench"}\`) for as many requests as ~${config.seconds} s take at the warm-up's ` +
-      `rate, every answer awaited. Each phase follows a ~${config.warmupSeconds} s warm-up. Total ${Math.round(totalSeconds)} s.`,
+      `round-robin over them. Phase 1: GET \`/api/v1/products/:id\`, ${config.seconds} s a run. Phase 2: POST ` +
+      `\`/api/v1/products/:id/stock-adjustments\` (admin token, no If-Match, \`{"delta":1,"reason":"bench"}\`), as many requests as ` +
+      `~${config.seconds} s take at the server's warm-up rate, every answer awaited. Each phase: a ~${config.warmupSeconds} s warm-up per ` +
+      `server, then ${config.rounds} rounds in which the two servers take turns, so that other work on this shared machine weighs on ` +
+      `both alike. Per server, req/s is over all its rounds, p50 the median round's, p99 the worst round's. Total ${Math.round(totalSeconds)} s.`,
     '',
     `Other work on the machine: ${Math.round(background.cpuBusyBeforeStart * 100)} % of the CPUs busy just before the start` +
       `${background.waitedSeconds > 0 ? ` (after waiting ${Math.round(background.waitedSeconds)} s for a quieter moment)` : ''}; ` +
       `load average ${load(background.loadAverageAtStart)} at the start, ${load(background.loadAverageAtEnd)} at the end. ` +
-      'The bare Express runs share the same conditions, so the ratios are the robust numbers; absolute rates and p99s move with the load.',
+      'Absolute rates and p99s move with that load; the ratios less so.',
     '',
     '| Phase | Server | req/s | p50 ms | p99 ms | 2xx | non-2xx | errors (timeouts) | server CPU µs/req |',
     '|---|---|--:|--:|--:|--:|--:|--:|--:|',
@@ -152,9 +159,12 @@ export const markdown = (
     row('POST stock adjustment', 'ledgerflow', m.ledgerflow.post),
     ratioRow('POST stock adjustment', m.bare.post, m.ledgerflow.post),
     '',
-    '"server CPU µs/req": user + system CPU of the server process (all threads) during the measured run, per answered ' +
+    `Round by round, ledgerflow / bare req/s: GET ${m.roundRatios.get.map((r) => r.toFixed(2)).join(', ')}; ` +
+      `POST ${m.roundRatios.post.map((r) => r.toFixed(2)).join(', ')}.`,
+    '',
+    '"server CPU µs/req": user + system CPU of the server process (all threads) during its measured runs, per answered ' +
       'request. Its ratio (bare over ledgerflow, last column of the ratio rows) is the throughput ratio with a core to ' +
-      'each server, and hardly moves with other load on the machine; the req/s ratio is the target as specified.',
+      'each server; the req/s ratio is the target as specified.',
     '',
     '| Target | Measured | Threshold | Result |',
     '|---|--:|--:|---|',
