@@ -1,4 +1,4 @@
-import express, { type Express, type Router } from 'express';
+import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { IdempotencyStore } from '../../application/ports/idempotency-store.js';
@@ -9,11 +9,12 @@ import { errorHandler, unknownRoute } from './middleware/error-handler.js';
 import { idempotency } from './middleware/idempotency.js';
 import { jsonBody } from './middleware/json-body.js';
 import { clientAddress, rateLimit } from './middleware/rate-limit.js';
+import type { RouteTable } from './route-table.js';
 
 export interface HttpModule {
-  /** Where the module's router is mounted, e.g. `/api/v1/products`. */
+  /** Where the module's routes live, e.g. `/api/v1/products`. */
   path: string;
-  router: Router;
+  router: RouteTable;
 }
 
 export interface AppDeps {
@@ -48,7 +49,7 @@ export const createApp = ({ logger, verifier, idempotencyStore, requestLimiter, 
         serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }) },
       }),
     );
-  for (const module of publicModules) app.use(module.path, module.router);
+  for (const module of publicModules) module.router.mount(app.router, module.path);
   app.use(jsonBody);
   app.use(authenticate(verifier));
   if (requestLimiter) {
@@ -56,7 +57,7 @@ export const createApp = ({ logger, verifier, idempotencyStore, requestLimiter, 
     app.use((req, res, next) => (req.path === TOKEN_ROUTE ? next() : limit(req, res, next)));
   }
   app.use(idempotency(idempotencyStore, { exclude: [TOKEN_ROUTE] }));
-  for (const module of modules) app.use(module.path, module.router);
+  for (const module of modules) module.router.mount(app.router, module.path);
   app.use(unknownRoute);
   app.use(errorHandler(logger));
   return app;

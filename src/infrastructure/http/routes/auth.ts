@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { type RouteTable, routeTable } from '../route-table.js';
 import type { RateLimiter } from '../../../application/ports/rate-limiter.js';
 import type { SignIn } from '../../../application/users/sign-in.js';
 import type { JwtAccessTokens } from '../../auth/jwt-access-tokens.js';
@@ -15,8 +15,8 @@ export interface AuthRoutesDeps {
 }
 
 /** Sign-in: email and password for an access token. */
-export const authRoutes = ({ signIn, tokens, perAddress }: AuthRoutesDeps): Router => {
-  const router = Router();
+export const authRoutes = ({ signIn, tokens, perAddress }: AuthRoutesDeps): RouteTable => {
+  const router = routeTable();
 
   router.post('/token', rateLimit(perAddress, clientAddress), async (req, res) => {
     const { email, password } = body(req, TokenRequestBody);

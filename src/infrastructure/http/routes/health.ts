@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { type RouteTable, routeTable } from '../route-table.js';
 
 export interface ReadinessCheck {
   name: string;
@@ -6,8 +6,8 @@ export interface ReadinessCheck {
 }
 
 /** Liveness answers as soon as the process serves; readiness only when every check passes. */
-export const healthRoutes = (checks: readonly ReadinessCheck[]): Router => {
-  const router = Router();
+export const healthRoutes = (checks: readonly ReadinessCheck[]): RouteTable => {
+  const router = routeTable();
   router.get('/live', (_req, res) => {
     res.json({ status: 'ok' });
   });

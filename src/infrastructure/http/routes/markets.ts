@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { type RouteTable, routeTable } from '../route-table.js';
 import type { MarketsService } from '../../../application/markets/markets-service.js';
 import { sendCommandResult } from '../command-response.js';
 import { requireRole, requireSignedIn } from '../middleware/auth.js';
@@ -16,8 +16,8 @@ export interface MarketsRoutesDeps {
 const marketId = (raw: unknown): string => pathId(raw, 'market');
 
 /** Opinion markets over HTTP: parse, authorise, call the application, answer. */
-export const marketsRoutes = ({ markets, progress }: MarketsRoutesDeps): Router => {
-  const router = Router();
+export const marketsRoutes = ({ markets, progress }: MarketsRoutesDeps): RouteTable => {
+  const router = routeTable();
 
   router.post('/', requireRole('admin'), async (req, res) => {
     const input = body(req, CreateMarketBody);

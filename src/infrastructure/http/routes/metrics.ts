@@ -1,9 +1,9 @@
-import { Router } from 'express';
+import { type RouteTable, routeTable } from '../route-table.js';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { ProjectionSupervisor } from '../../../projections/projection-supervisor.js';
 
 /** Prometheus text: process metrics and each projection's lag behind the head of `$all`. */
-export const metricsRoutes = (projections: ProjectionSupervisor | undefined): Router => {
+export const metricsRoutes = (projections: ProjectionSupervisor | undefined): RouteTable => {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'ledgerflow_' });
   if (projections)
@@ -17,7 +17,7 @@ export const metricsRoutes = (projections: ProjectionSupervisor | undefined): Ro
       for (const info of await projections.info()) this.set({ projection: info.name, status: info.status }, Number(info.lag));
     },
   });
-  const router = Router();
+  const router = routeTable();
   router.get('/', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
   });

@@ -1,4 +1,5 @@
-import { type Request, Router } from 'express';
+import { type RouteTable, routeTable } from '../route-table.js';
+import type { Request } from 'express';
 import type { OrderView } from '../../../application/orders/order-view.js';
 import type { OrdersService, OrderViewer } from '../../../application/orders/orders-service.js';
 import type { UserDirectory } from '../../../application/ports/user-directory.js';
@@ -22,8 +23,8 @@ const orderId = (raw: unknown): string => pathId(raw, 'order');
 const viewer = (req: Request): OrderViewer => ({ userId: req.principal!.userId, admin: isAdmin(req.principal) });
 
 /** Orders over HTTP: parse, authorise, call the application, answer. Someone who may not see an order gets 404. */
-export const ordersRoutes = ({ orders, users, progress }: OrdersRoutesDeps): Router => {
-  const router = Router();
+export const ordersRoutes = ({ orders, users, progress }: OrdersRoutesDeps): RouteTable => {
+  const router = routeTable();
   const present = async ({ customerId, ...order }: OrderView) => ({ ...order, customer: await users.find(customerId) });
 
   router.post('/', requireSignedIn, async (req, res) => {

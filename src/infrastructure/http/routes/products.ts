@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { type RouteTable, routeTable } from '../route-table.js';
 import type { ProductView } from '../../../application/products/product-view.js';
 import type { ProductsService } from '../../../application/products/products-service.js';
 import type { UserDirectory, UserSummary } from '../../../application/ports/user-directory.js';
@@ -19,8 +19,8 @@ export interface ProductsRoutesDeps {
 const productId = (raw: unknown): string => pathId(raw, 'product');
 
 /** Catalog and inventory over HTTP: parse, authorise, call the application, answer. */
-export const productsRoutes = ({ products, users, progress }: ProductsRoutesDeps): Router => {
-  const router = Router();
+export const productsRoutes = ({ products, users, progress }: ProductsRoutesDeps): RouteTable => {
+  const router = routeTable();
   // The read model keeps createdAt to order the list; the contract's product has no such field.
   const present = async ({ createdBy, createdAt: _createdAt, ...product }: ProductView & { createdAt?: string }) => ({
     ...product,

@@ -1,12 +1,12 @@
-import { Router } from 'express';
+import { type RouteTable, routeTable } from '../route-table.js';
 import type { Logger } from 'pino';
 import { type ProjectionSupervisor, UnknownProjectionError } from '../../../projections/projection-supervisor.js';
 import { requireRole } from '../middleware/auth.js';
 import { notFoundProblem } from '../problem.js';
 
 /** The admin view of the read models: where each stands, and a rebuild beside the live one. */
-export const projectionsRoutes = (projections: ProjectionSupervisor, logger: Logger): Router => {
-  const router = Router();
+export const projectionsRoutes = (projections: ProjectionSupervisor, logger: Logger): RouteTable => {
+  const router = routeTable();
   router.use(requireRole('admin'));
 
   router.get('/', async (_req, res) => {

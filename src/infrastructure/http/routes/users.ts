@@ -1,4 +1,5 @@
-import { type Response, Router } from 'express';
+import { type RouteTable, routeTable } from '../route-table.js';
+import type { Response } from 'express';
 import type { UserRecord, UsersService } from '../../../application/users/users-service.js';
 import { sendCommandResult } from '../command-response.js';
 import { isAdmin, requireSignedIn } from '../middleware/auth.js';
@@ -25,8 +26,8 @@ const sendUser = (res: Response, record: UserRecord | null) => {
 };
 
 /** Registration and profiles over HTTP: parse, authorise, call the application, answer. */
-export const usersRoutes = ({ users, progress }: UsersRoutesDeps): Router => {
-  const router = Router();
+export const usersRoutes = ({ users, progress }: UsersRoutesDeps): RouteTable => {
+  const router = routeTable();
 
   router.post('/', async (req, res) => {
     const input = body(req, RegisterUserBody);

