@@ -45,6 +45,8 @@ export const startBackgroundCheckpointer = (file: string, intervalMs = 200): Bac
   return {
     stop: () =>
       (stopped ??= new Promise<void>((resolve) => {
+        // Unreferenced, the worker would not keep the process up for its last checkpoint and the wait for its exit.
+        worker.ref();
         worker.once('exit', () => resolve());
         worker.postMessage('stop');
       })),
