@@ -1,6 +1,6 @@
 import type { Decider, DomainEvent } from '../../domain/shared/decider.js';
 import type { EventRegistry } from '../events/event-registry.js';
-import { type EventData, type EventStore, type ExpectedRevision, WrongExpectedVersionError } from '../ports/event-store.js';
+import { type EventData, type EventStore, WrongExpectedVersionError } from '../ports/event-store.js';
 import type { CommandContext } from './command-context.js';
 import { StateCache } from './state-cache.js';
 import { newId } from '../ids.js';
@@ -204,22 +204,24 @@ export class CommandHandler {
     return steps;
   }
 
-  /** Appends what the steps decided on `base` in one append at its revision, caches the state reached, and answers each. */
-  private async append<State, Command, Event extends DomainEvent>(
-    stream: string,
-    base: Base<State>,
-    steps: Step<State, Command, Event>[],
-  ): Promise<void> {
+  /**
+   * Appends what the steps decided on `base` in one append at its revision, caches the state reached, and answers
+   * each with the position of its own last event (of the batch's last one, where the store does not tell them apart).
+   */
+  private async append<State, Command, Event extends DomainEvent>(stream: string, base: Base<State>, steps: Step<State, Command, Event>[]): Promise<void> {
     const events = steps.flatMap((step) => this.toEventData(step.events, step.pending.context, step.pending.options));
+    const appended =
+      events.length === 0
+        ? undefined
+        : await this.store.appendToStream(stream, events, { expectedRevision: base.revision < 0n ? 'no_stream' : base.revision });
+    if (appended) this.cache.set(stream, { state: steps[steps.length - 1]!.state, revision: appended.nextExpectedRevision, position: appended.position });
     let position = base.position;
-    if (events.length > 0) {
-      const expectedRevision: ExpectedRevision = base.revision < 0n ? 'no_stream' : base.revision;
-      const appended = await this.store.appendToStream(stream, events, { expectedRevision });
-      const last = steps[steps.length - 1]!;
-      this.cache.set(stream, { state: last.state, revision: appended.nextExpectedRevision, position: appended.position });
-      position = appended.position;
+    let appendedSoFar = 0;
+    for (const { pending, events: decided, state, revision } of steps) {
+      appendedSoFar += decided.length;
+      if (appended && decided.length > 0) position = appended.positions?.[appendedSoFar - 1] ?? appended.position;
+      pending.resolve({ state, events: decided, revision, position });
     }
-    for (const { pending, events: decided, state, revision } of steps) pending.resolve({ state, events: decided, revision, position });
   }
 
   /** The current state of a stream, folded from the cache and whatever was appended since. */

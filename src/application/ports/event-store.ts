@@ -40,6 +40,11 @@ export interface AppendResult {
   nextExpectedRevision: bigint;
   /** Global position of the last event appended. */
   position: bigint;
+  /**
+   * Global position of each event appended, in order, where the store has them at hand (the embedded stores).
+   * EventStoreDB answers only the last one.
+   */
+  positions?: readonly bigint[];
 }
 
 export type Direction = 'forwards' | 'backwards';

@@ -28,13 +28,14 @@ export class MemoryEventStore implements EventStore {
     const stored = events.flatMap((event) => this.byId.get(event.id) ?? []);
     if (stored.length > 0 && isRepeatOfStoredBatch(stream, events.map((e) => e.id), expected, stored)) {
       const last = stored[stored.length - 1]!;
-      return { nextExpectedRevision: last.revision, position: last.position };
+      return { nextExpectedRevision: last.revision, position: last.position, positions: stored.map((event) => event.position) };
     }
     const current = existing ? BigInt(existing.length - 1) : undefined;
     assertExpectedRevision(stream, expected, current);
     if (stored.length > 0) throw new Error(`event ids already used: ${stored.map((e) => e.id).join(', ')}`);
     const streamEvents = existing ?? [];
     const recordedAt = new Date();
+    const positions: bigint[] = [];
     for (const event of events) {
       const recorded: RecordedEvent = {
         id: event.id,
@@ -46,6 +47,7 @@ export class MemoryEventStore implements EventStore {
         position: BigInt(this.all.length + 1),
         recordedAt,
       };
+      positions.push(recorded.position);
       streamEvents.push(recorded);
       this.all.push(recorded);
       this.byId.set(recorded.id, recorded);
@@ -55,6 +57,7 @@ export class MemoryEventStore implements EventStore {
     return {
       nextExpectedRevision: BigInt(streamEvents.length - 1),
       position: BigInt(this.all.length),
+      positions,
     };
   }
 

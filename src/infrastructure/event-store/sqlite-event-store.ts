@@ -148,23 +148,25 @@ export class SqliteEventStore implements EventStore {
       const last = this.statements.lastRevision.get(stream) as number | null;
       assertExpectedRevision(stream, expected, last === null ? undefined : BigInt(last));
       let revision = last ?? -1;
-      let position = 0;
+      const positions: bigint[] = [];
       const recordedAt = Date.now();
       for (const event of events) {
         revision++;
-        position = Number(
-          this.statements.insert.run(
+        positions.push(
+          BigInt(
+            this.statements.insert.run(
             stream,
             revision,
             event.id,
             event.type,
             JSON.stringify(event.data),
             JSON.stringify(event.metadata),
-            recordedAt,
-          ).lastInsertRowid,
+              recordedAt,
+            ).lastInsertRowid,
+          ),
         );
       }
-      return { nextExpectedRevision: BigInt(revision), position: BigInt(position) };
+      return { nextExpectedRevision: BigInt(revision), position: positions[positions.length - 1] ?? 0n, positions };
     });
     // Inside this transaction, each appendBatch call runs in a savepoint: a failing one is rolled back alone.
     this.appendGroup = this.db.transaction((group: readonly QueuedAppend[]): AppendOutcome[] =>
@@ -297,7 +299,7 @@ export class SqliteEventStore implements EventStore {
       return undefined;
     }
     const last = stored[stored.length - 1]!;
-    return { nextExpectedRevision: last.revision, position: last.position };
+    return { nextExpectedRevision: last.revision, position: last.position, positions: stored.map((event) => event.position) };
   }
 }
 
