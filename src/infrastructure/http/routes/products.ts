@@ -22,10 +22,11 @@ const productId = (raw: unknown): string => pathId(raw, 'product');
 export const productsRoutes = ({ products, users, progress }: ProductsRoutesDeps): RouteTable => {
   const router = routeTable();
   // The read model keeps createdAt to order the list; the contract's product has no such field.
-  const present = async ({ createdBy, createdAt: _createdAt, ...product }: ProductView & { createdAt?: string }) => ({
+  const answerOf = ({ createdBy: _createdBy, createdAt: _createdAt, ...product }: ProductView & { createdAt?: string }, creator: UserSummary | null) => ({
     ...product,
-    createdBy: await users.find(createdBy),
+    createdBy: creator,
   });
+  const present = async (product: ProductView) => answerOf(product, await users.find(product.createdBy));
 
   router.post('/', requireRole('admin'), async (req, res) => {
     const input = body(req, CreateProductBody);
@@ -52,8 +53,7 @@ export const productsRoutes = ({ products, users, progress }: ProductsRoutesDeps
     const creator = await users.find(product.createdBy);
     const kept = answers.get(product);
     if (kept?.creator === creator) return kept.json;
-    const { createdBy: _createdBy, createdAt: _createdAt, ...rest } = product as ProductView & { createdAt?: string };
-    const json = JSON.stringify({ ...rest, createdBy: creator });
+    const json = JSON.stringify(answerOf(product, creator));
     if (Object.isFrozen(product)) answers.set(product, { creator, json });
     return json;
   };
