@@ -17,13 +17,13 @@
  * the rebuild's defaults otherwise), BENCH_PROJ_SEED (20260105), BENCH_PROJ_WAIT_QUIET (seconds to wait, at most, for
  * the machine to be under 25 % busy before the measured rebuild; 0), BENCH_STRICT=1 (exit 1 on a missed target).
  */
-import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { SqliteEventStore } from '../src/infrastructure/event-store/sqlite-event-store.js';
+import { runInChildProcess } from './child-run.js';
 import { resolveMongo, serverKind } from './projections/ferretdb.js';
 import { analyseProfile } from './projections/profile.js';
 import { cpuTimes, fmt, machine, markdown, profileShares, type Report, timerShares } from './projections/report.js';
@@ -61,22 +61,7 @@ const runChild = async (): Promise<void> => {
 };
 
 const rebuildInChild = (job: RebuildJob, execArgv: string[] = []): Promise<RebuildResult> =>
-  new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), [], {
-      env: { ...process.env, BENCH_PROJ_CHILD: '1', BENCH_PROJ_JOB: JSON.stringify(job) },
-      execArgv: [...process.execArgv, ...execArgv],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    let result: RebuildResult | undefined;
-    child.on('message', (message) => {
-      result = message as RebuildResult;
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code === 0 && result) resolve(result);
-      else reject(new Error(`rebuild child exited with code ${code}`));
-    });
-  });
+  runInChildProcess(fileURLToPath(import.meta.url), { BENCH_PROJ_CHILD: '1', BENCH_PROJ_JOB: JSON.stringify(job) }, 'rebuild child', execArgv);
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Parent

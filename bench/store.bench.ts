@@ -17,7 +17,7 @@
  * BENCH_ONLY (comma-separated runs: memory,sqlite,raw,sqlite-full,sqlite-other-ids), BENCH_STRICT=1 (exit 1 on a miss).
  * Profile one run: BENCH_WORKER=sqlite BENCH_READ_DB=<file> node --cpu-prof --import tsx bench/store.bench.ts
  */
-import { execSync, fork } from 'node:child_process';
+import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
@@ -26,6 +26,7 @@ import Database from 'better-sqlite3';
 import type { EventData, EventStore } from '../src/application/ports/event-store.js';
 import { MemoryEventStore } from '../src/infrastructure/event-store/memory-event-store.js';
 import { SqliteEventStore } from '../src/infrastructure/event-store/sqlite-event-store.js';
+import { runInChildProcess } from './child-run.js';
 import { buildReadDataset, RawSqlite } from './store/raw-sqlite.js';
 import {
   amountSum,
@@ -297,21 +298,7 @@ const runWorker = async (kind: RunKind, round: number): Promise<RunResult> => {
 // Orchestrator
 
 const runInChild = (kind: RunKind, round: number, readDb: string): Promise<RunResult> =>
-  new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), [], {
-      env: { ...process.env, BENCH_WORKER: kind, BENCH_ROUND: String(round), BENCH_READ_DB: readDb },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    let result: RunResult | undefined;
-    child.on('message', (message) => {
-      result = message as RunResult;
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code === 0 && result) resolve(result);
-      else reject(new Error(`${kind} run exited with code ${code}`));
-    });
-  });
+  runInChildProcess(fileURLToPath(import.meta.url), { BENCH_WORKER: kind, BENCH_ROUND: String(round), BENCH_READ_DB: readDb }, `${kind} run`);
 
 interface Target {
   name: string;
