@@ -73,7 +73,7 @@ type AnyDecider = Decider<any, any, any>;
  * on the state the previous left, and their events appended together, in one append at the revision they were
  * decided on. Concurrent commands to a hot aggregate then cost one append and no conflicts, where one append each
  * would have all but the first refused and retried. Each command still gets its own answer: its own refusal (which
- * leaves the others alone), or its events, the revision after them, and the position of the batch's last event.
+ * leaves the others alone), or its events, the revision after them, and the position of its own last event.
  */
 export class CommandHandler {
   private queued = new Map<string, { decider: AnyDecider; commands: AnyPending[] }>();
