@@ -9,6 +9,7 @@ import {
   type RecordedEvent,
   WrongExpectedVersionError,
 } from '../../src/application/ports/event-store.js';
+import { type NotConfigured, pendingByDesign } from '../support/pending-by-design.js';
 
 /**
  * What each case gets: a store of its own and names no other case (or run) shares, so the cases also hold on a
@@ -124,12 +125,12 @@ const refused = async (t: Given, stream: string, batch: EventData[], expected: E
 export const eventStoreConformance = (
   name: string,
   open: () => Promise<EventStore>,
-  options: { pendingReason?: string } = {},
+  options: { notHere?: NotConfigured } = {},
 ): void => {
-  const { pendingReason } = options;
+  const pending = pendingByDesign(name, options.notHere);
   const test = (title: string, body: (t: Given) => Promise<void>): void => {
-    if (pendingReason !== undefined) {
-      it(title);
+    if (pending) {
+      pending.add(title);
       return;
     }
     it(title, async () => {
@@ -155,7 +156,7 @@ export const eventStoreConformance = (
   const append = (t: Given, stream: string, batch: EventData[], expectedRevision: ExpectedRevision = 'any') =>
     t.store.appendToStream(stream, batch, { expectedRevision });
 
-  describe(pendingReason === undefined ? name : `${name} (pending: ${pendingReason})`, () => {
+  describe(name, () => {
     describe('expected revision', () => {
       test('given a new stream, when appending with no_stream, then it succeeds at revision 0', async (t) => {
         const result = await append(t, t.stream('a'), [event()], 'no_stream');

@@ -29,5 +29,6 @@ eventStoreConformance(
     const { EsdbEventStore } = (await import(esdbModule)) as { EsdbEventStore: new (connectionString: string) => EventStore };
     return new EsdbEventStore(esdbUrl);
   },
-  esdbUrl.startsWith('esdb://') ? {} : { pendingReason: 'set EVENTSTORE_URL to an esdb:// connection string to run' },
+  // Pending by design wherever no EventStoreDB server is configured (CI has none: no package of it can be installed there).
+  esdbUrl.startsWith('esdb://') ? {} : { notHere: { needs: 'EVENTSTORE_URL', reason: 'no EventStoreDB server: set EVENTSTORE_URL to an esdb:// connection string to run' } },
 );

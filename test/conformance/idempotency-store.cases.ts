@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { IdempotencyStore } from '../../src/application/ports/idempotency-store.js';
+import { type NotConfigured, pendingByDesign } from '../support/pending-by-design.js';
 
 const response = { status: 201, headers: { 'content-type': 'application/json', 'x-position': '7' }, body: '{"id":"a"}' };
 
 /** The same cases on every IdempotencyStore adapter. */
-export const idempotencyStoreConformance = (name: string, open: () => Promise<IdempotencyStore>, options: { pendingReason?: string } = {}) => {
-  describe(`${name}${options.pendingReason ? ` (pending: ${options.pendingReason})` : ''} conforms to the idempotency store port`, () => {
+export const idempotencyStoreConformance = (name: string, open: () => Promise<IdempotencyStore>, options: { notHere?: NotConfigured } = {}) => {
+  const suite = `${name} conforms to the idempotency store port`;
+  const pending = pendingByDesign(suite, options.notHere);
+  describe(suite, () => {
     const cases: [string, (store: IdempotencyStore, key: string) => Promise<void>][] = [
       [
         'given an unseen key, when claimed, then the caller owns it',
@@ -62,7 +65,7 @@ export const idempotencyStoreConformance = (name: string, open: () => Promise<Id
       ],
     ];
     for (const [title, run] of cases) {
-      if (options.pendingReason) it(title);
+      if (pending) pending.add(title);
       else
         it(title, async () => {
           const store = await open();

@@ -37,7 +37,9 @@ const mongoUrl = process.env.MONGODB_URL ?? '';
 /** One database per run (cases use names of their own inside it), dropped when the suite ends. */
 const mongoDb = `ledgerflow_test_${randomBytes(6).toString('hex')}`;
 
-const mongoPending = /^mongodb(\+srv)?:\/\//.test(mongoUrl) ? {} : { pendingReason: 'set MONGODB_URL (e.g. from .ci/start-ferretdb.sh) to run' };
+const mongoPending = /^mongodb(\+srv)?:\/\//.test(mongoUrl)
+  ? {}
+  : { notHere: { needs: 'MONGODB_URL', reason: 'no MongoDB server: set MONGODB_URL (e.g. from .ci/start-ferretdb.sh) to run' } };
 
 // The write guard the server calls for: 'pointwise' on FerretDB 1.x, 'filter' on MongoDB.
 readStoreConformance('MongoReadStore', () => MongoReadStore.connect(mongoUrl, mongoDb), {
