@@ -1,19 +1,7 @@
-import {
-  BrokenCircuitError,
-  circuitBreaker,
-  ConsecutiveBreaker,
-  ExponentialBackoff,
-  handleAll,
-  handleWhen,
-  type IPolicy,
-  retry,
-  timeout,
-  TimeoutStrategy,
-  wrap,
-} from 'cockatiel';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { UserDirectory, UserSummary } from '../../application/ports/user-directory.js';
+import { ResilientHttpClient } from './resilient-http-client.js';
 import { TtlCache } from './ttl-cache.js';
 
 export interface HttpUserDirectoryOptions {
@@ -31,15 +19,6 @@ export interface HttpUserDirectoryOptions {
   halfOpenAfterMs?: number;
 }
 
-class UnexpectedStatusError extends Error {
-  constructor(readonly status: number) {
-    super(`the users API answered ${status}`);
-  }
-}
-
-/** A 4xx other than 429 will not change on a retry. */
-const isClientError = (error: Error) => error instanceof UnexpectedStatusError && error.status < 500 && error.status !== 429;
-
 const UserAnswer = z.object({ id: z.string(), name: z.string() });
 
 /**
@@ -50,24 +29,12 @@ const UserAnswer = z.object({ id: z.string(), name: z.string() });
 export class HttpUserDirectory implements UserDirectory {
   private readonly cache: TtlCache<UserSummary>;
   private readonly inFlight = new Map<string, Promise<UserSummary | null>>();
-  private readonly policy: IPolicy;
+  private readonly http: ResilientHttpClient;
 
   constructor(private readonly options: HttpUserDirectoryOptions) {
     this.cache = new TtlCache(options.cacheTtlMs ?? 60_000, options.cacheSize ?? 1_000);
-    const breaker = circuitBreaker(handleAll, {
-      halfOpenAfter: options.halfOpenAfterMs ?? 10_000,
-      breaker: new ConsecutiveBreaker(options.breakAfter ?? 5),
-    });
-    breaker.onBreak(() => options.logger?.warn('users API circuit opened: enrichment degrades to null'));
-    breaker.onReset(() => options.logger?.info('users API circuit closed'));
-    this.policy = wrap(
-      retry(
-        handleWhen((error) => !(error instanceof BrokenCircuitError) && !isClientError(error)),
-        { maxAttempts: options.retries ?? 2, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 500 }) },
-      ),
-      breaker,
-      timeout(options.timeoutMs ?? 1_000, TimeoutStrategy.Aggressive),
-    );
+    const { timeoutMs, retries, breakAfter, halfOpenAfterMs, logger } = options;
+    this.http = new ResilientHttpClient({ name: 'users API', timeoutMs, retries, breakAfter, halfOpenAfterMs, logger });
   }
 
   async find(userId: string): Promise<UserSummary | null> {
@@ -86,16 +53,14 @@ export class HttpUserDirectory implements UserDirectory {
     if (baseUrl === undefined) return null;
     const url = `${baseUrl.replace(/\/+$/, '')}/api/v1/users/${encodeURIComponent(userId)}`;
     try {
-      const user = await this.policy.execute(async ({ signal }) => {
-        const response = await fetch(url, { signal, headers: { Authorization: `Bearer ${await this.options.token()}`, Accept: 'application/json' } });
-        // Unknown (or not yet projected) is an answer, not a failure: it neither opens the circuit nor gets cached.
-        if (response.status === 404 || !response.ok) await response.body?.cancel();
-        if (response.status === 404) return null;
-        if (!response.ok) throw new UnexpectedStatusError(response.status);
-        return UserAnswer.parse(await response.json());
-      });
-      if (user) this.cache.set(userId, { id: user.id, name: user.name });
-      return user && { id: user.id, name: user.name };
+      const answer = await this.http.request(url, { headers: { Authorization: `Bearer ${await this.options.token()}`, Accept: 'application/json' } });
+      // Unknown (or not yet projected) is an answer, not a failure: it is not cached.
+      if (answer.status === 404) return null;
+      if (answer.status !== 200) throw new Error(`the users API answered ${answer.status}`);
+      const user = UserAnswer.parse(answer.json());
+      const summary = { id: user.id, name: user.name };
+      this.cache.set(userId, summary);
+      return summary;
     } catch (error) {
       this.options.logger?.warn({ userId, error: error instanceof Error ? error.message : String(error) }, 'user lookup failed');
       return null;

@@ -1,0 +1,139 @@
+import {
+  BrokenCircuitError,
+  circuitBreaker,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  handleAll,
+  handleWhen,
+  IsolatedCircuitError,
+  type IPolicy,
+  retry,
+  TaskCancelledError,
+  timeout,
+  TimeoutStrategy,
+  wrap,
+} from 'cockatiel';
+import type { Logger } from 'pino';
+
+export interface ResilientHttpClientOptions {
+  /** What the remote is called in logs and errors, e.g. `users API`. */
+  name: string;
+  /** Per attempt, reading the body included. */
+  timeoutMs?: number;
+  /** Attempts after the first one. */
+  retries?: number;
+  /** Consecutive failed attempts that open the circuit, and how long it stays open before a trial call. */
+  breakAfter?: number;
+  halfOpenAfterMs?: number;
+  /** The backoff between attempts: exponential with decorrelated jitter (cockatiel's default generator). */
+  backoff?: { initialDelayMs: number; maxDelayMs: number };
+  logger?: Logger;
+}
+
+export interface RequestOptions {
+  /** Which statuses are a failed attempt (retried, counted by the circuit breaker); default 5xx and 429. */
+  retryOn?: (status: number) => boolean;
+}
+
+/** A response read to its end within the timeout; nothing in it is left to consume or cancel. */
+export interface HttpAnswer {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** The body parsed as JSON; throws a SyntaxError when it is not. */
+  json(): unknown;
+}
+
+export type UnavailableReason = 'timeout' | 'status' | 'network' | 'circuit_open';
+
+/** The remote gave no usable answer: every attempt timed out, failed or answered a retryable status, or the circuit is open. */
+export class RemoteUnavailableError extends Error {
+  override readonly name = 'RemoteUnavailableError';
+
+  constructor(
+    message: string,
+    readonly reason: UnavailableReason,
+    /** The last status answered, when `reason` is `status`. */
+    readonly status?: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** An attempt answered a status that `retryOn` says may pass. */
+class RetryableStatusError extends Error {
+  constructor(readonly status: number) {
+    super(`answered ${status}`);
+  }
+}
+
+export const isTransientStatus = (status: number) => status >= 500 || status === 429;
+
+const isOpenCircuit = (error: Error) => error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError;
+
+/**
+ * `fetch` behind one cockatiel policy per remote: each attempt has a timeout, failed attempts (timeouts, network
+ * errors, retryable statuses) are retried with jittered exponential backoff, and a circuit breaker stops calling a
+ * remote that keeps failing. Any other status is an answer, not a failure: it is returned, never retried, and
+ * it does not count against the breaker.
+ */
+export class ResilientHttpClient {
+  private readonly policy: IPolicy;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: ResilientHttpClientOptions) {
+    const { name, logger } = options;
+    this.timeoutMs = options.timeoutMs ?? 1_000;
+    const breaker = circuitBreaker(handleAll, {
+      halfOpenAfter: options.halfOpenAfterMs ?? 10_000,
+      breaker: new ConsecutiveBreaker(options.breakAfter ?? 5),
+    });
+    breaker.onBreak(() => logger?.warn({ remote: name }, `${name} circuit opened: calls fail fast until a trial call succeeds`));
+    breaker.onReset(() => logger?.info({ remote: name }, `${name} circuit closed`));
+    const backoff = options.backoff ?? { initialDelayMs: 50, maxDelayMs: 500 };
+    this.policy = wrap(
+      retry(handleWhen((error) => !isOpenCircuit(error)), {
+        maxAttempts: options.retries ?? 2,
+        backoff: new ExponentialBackoff({ initialDelay: backoff.initialDelayMs, maxDelay: backoff.maxDelayMs }),
+      }),
+      breaker,
+      // Aggressive: the attempt is given up at once, and its signal aborts the fetch and the body being read.
+      timeout(this.timeoutMs, TimeoutStrategy.Aggressive),
+    );
+  }
+
+  /** Throws RemoteUnavailableError when no attempt gave an answer. */
+  async request(url: string, init: Omit<RequestInit, 'signal'> = {}, { retryOn = isTransientStatus }: RequestOptions = {}): Promise<HttpAnswer> {
+    try {
+      return await this.policy.execute(async ({ signal }) => {
+        const response = await fetch(url, { ...init, signal });
+        if (retryOn(response.status)) {
+          await response.body?.cancel();
+          throw new RetryableStatusError(response.status);
+        }
+        const text = await response.text();
+        return { status: response.status, headers: response.headers, text, json: () => JSON.parse(text) as unknown };
+      });
+    } catch (error) {
+      throw this.unavailable(error);
+    }
+  }
+
+  private unavailable(error: unknown): RemoteUnavailableError {
+    const { name } = this.options;
+    if (error instanceof RetryableStatusError) return new RemoteUnavailableError(`${name} ${error.message}`, 'status', error.status, { cause: error });
+    if (error instanceof TaskCancelledError)
+      return new RemoteUnavailableError(`${name} did not answer within ${this.timeoutMs} ms`, 'timeout', undefined, { cause: error });
+    if (error instanceof Error && isOpenCircuit(error))
+      return new RemoteUnavailableError(`${name} circuit is open`, 'circuit_open', undefined, { cause: error });
+    const detail = error instanceof Error ? describeNetworkError(error) : String(error);
+    return new RemoteUnavailableError(`${name} unreachable: ${detail}`, 'network', undefined, { cause: error });
+  }
+}
+
+/** undici says only `fetch failed`; the cause says why (ECONNREFUSED, ...). */
+const describeNetworkError = (error: Error): string => {
+  const cause = error.cause;
+  return cause instanceof Error ? `${error.message} (${'code' in cause ? String(cause.code) : cause.message})` : error.message;
+};
