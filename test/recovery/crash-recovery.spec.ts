@@ -33,7 +33,7 @@ describe('recovery: the embedded server killed mid-write', function () {
   });
   after(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('restarts, loses no acknowledged write, and its read models equal a fresh rebuild', async () => {
+  it('restarts, loses no acknowledged write, shows exactly the writes stored, and its read models equal a fresh rebuild', async () => {
     const env = { DATA_DIR: dataDir, ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password };
     const first = await startServerProcess(env);
     const token = await signIn(first.url);
@@ -48,25 +48,34 @@ describe('recovery: the embedded server killed mid-write', function () {
       productIds.push(((await response.json()) as { id: string }).id);
     }
 
-    // Fire adjustments without waiting, and kill the process while they are in flight.
-    const acknowledged: { productId: string; delta: number }[] = [];
+    // Fire every adjustment at once, and kill the process from the answer that makes KILL_AFTER acknowledged: by
+    // then most requests are still unanswered, some of them being written. Nothing waits on a clock.
+    const KILL_AFTER = 25;
+    const acknowledged: { productId: string; reason: string }[] = [];
+    const sent = new Set<string>();
+    let unanswered = 0;
     const inFlight = Array.from({ length: 300 }, async (_, index) => {
       const productId = productIds[index % productIds.length]!;
+      const reason = `delivery ${index}`;
+      sent.add(reason);
       try {
         const response = await fetch(`${first.url}/api/v1/products/${productId}/stock-adjustments`, {
           method: 'POST',
           headers: json(token),
-          body: JSON.stringify({ delta: 1, reason: `delivery ${index}` }),
+          body: JSON.stringify({ delta: 1, reason }),
         });
-        if (response.status === 200) acknowledged.push({ productId, delta: 1 });
-      } catch {
-        // the connection died with the process: not acknowledged
+        assert.equal(response.status, 200, `adjustment ${index}`);
+        acknowledged.push({ productId, reason });
+        if (acknowledged.length === KILL_AFTER) first.child.kill('SIGKILL');
+      } catch (error) {
+        if (error instanceof assert.AssertionError) throw error;
+        unanswered++; // the connection died with the process: not acknowledged
       }
     });
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    first.child.kill('SIGKILL');
     await Promise.all(inFlight);
     await first.exited;
+    assert.ok(acknowledged.length >= KILL_AFTER, `${acknowledged.length} writes acknowledged before the kill`);
+    assert.ok(unanswered > 0, `the kill landed while writes were in flight: ${unanswered} of 300 unanswered`);
 
     const second = await startServerProcess(env);
     const stillToken = await signIn(second.url);
@@ -75,11 +84,10 @@ describe('recovery: the embedded server killed mid-write', function () {
     assert.ok(items.length >= projections.length);
     for (const item of items) assert.equal(item.lag, '0', `${item.name} lags`);
 
+    const onHand = new Map<string, number>();
     for (const productId of productIds) {
       const response = await fetch(`${second.url}/api/v1/products/${productId}`);
-      const product = (await response.json()) as { stock: { onHand: number } };
-      const acked = acknowledged.filter((write) => write.productId === productId).length;
-      assert.ok(product.stock.onHand >= acked, `product ${productId}: ${product.stock.onHand} on hand, ${acked} acknowledged`);
+      onHand.set(productId, ((await response.json()) as { stock: { onHand: number } }).stock.onHand);
     }
     second.child.kill('SIGTERM');
     assert.equal(await second.exited, 0, 'a SIGTERM ends the server cleanly');
@@ -87,6 +95,20 @@ describe('recovery: the embedded server killed mid-write', function () {
     const events = new SqliteEventStore(join(dataDir, 'events.sqlite'));
     const readStore = new SqliteReadStore(join(dataDir, 'read-models.sqlite'));
     try {
+      // What the store holds is what the read model shows, exactly: every acknowledged write, and of the writes in
+      // flight those that were committed before the kill, each once.
+      const stored = new Map<string, { productId: string; delta: number; reason: string }>();
+      for await (const event of events.readAll({ filter: { eventTypes: ['StockAdjusted'] } })) {
+        const data = event.data as { productId: string; delta: number; reason: string };
+        assert.ok(sent.has(data.reason) && !stored.has(data.reason), `stored once, and sent: ${data.reason}`);
+        stored.set(data.reason, data);
+      }
+      for (const { productId, reason } of acknowledged) assert.equal(stored.get(reason)?.productId, productId, `acknowledged ${reason} is stored`);
+      for (const productId of productIds) {
+        const deltas = [...stored.values()].filter((adjustment) => adjustment.productId === productId).reduce((sum, adjustment) => sum + adjustment.delta, 0);
+        assert.equal(onHand.get(productId), deltas, `product ${productId}: on hand equals the adjustments stored`);
+      }
+
       const live = await dumpReadModels(readStore, projections);
       const registry = createEventRegistry();
       await rebuildProjections(projections, events, readStore, { decode: (event) => registry.decode(event) });
