@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { startPlatform } from '../../src/infrastructure/platform.js';
+import { MongoReadStore } from '../../src/infrastructure/read-store/mongo-read-store.js';
 import { TEST_ADMIN } from '../support/http-platform.js';
 import { pendingByDesign } from '../support/pending-by-design.js';
 import { type Answer, httpClient } from './api-client.js';
@@ -98,13 +99,29 @@ if (!mongoUrl) {
       const ids = { product: product.body.id, order: order.body.id, market: market.body.id };
       const live = await snapshot(withMongo.url, ids, customer, position);
 
-      for (const name of ['users', 'products', 'orders', 'markets']) {
-        assert.equal((await call('POST', `/api/v1/projections/${name}/rebuild`, { token: admin })).status, 202);
-      }
-      for (let attempt = 0; attempt < 100; attempt++) {
-        const { items } = (await call('GET', '/api/v1/projections', { token: admin })).body as { items: { status: string; lag: string }[] };
-        if (items.every((item) => item.status === 'live' && item.lag === '0')) break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
+      // Rebuild every read model, and wait until a new generation of each has been swapped in (read from MongoDB
+      // itself) and the projections are live again: only then do the answers come from the rebuilt data.
+      const names = ['users', 'products', 'orders', 'markets'];
+      const readModels = await MongoReadStore.connect(withDatabase(mongoUrl, database));
+      try {
+        const before = new Map<string, number>();
+        for (const name of names) before.set(name, await readModels.activeGeneration(name));
+        for (const name of names) assert.equal((await call('POST', `/api/v1/projections/${name}/rebuild`, { token: admin })).status, 202);
+        const deadline = Date.now() + 45_000;
+        for (;;) {
+          const generations = await Promise.all(names.map((name) => readModels.activeGeneration(name)));
+          const { items } = (await call('GET', '/api/v1/projections', { token: admin })).body as { items: { name: string; status: string; lag: string }[] };
+          const swapped = names.every((name, index) => generations[index] === before.get(name)! + 1);
+          if (swapped && items.every((item) => item.status === 'live' && item.lag === '0')) break;
+          assert.ok(
+            Date.now() < deadline,
+            `no new generation swapped in: generations ${JSON.stringify(Object.fromEntries(names.map((name, index) => [name, [before.get(name), generations[index]]])))}, ` +
+              `projections ${JSON.stringify(items)}`,
+          );
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      } finally {
+        await readModels.close();
       }
       const rebuilt = await snapshot(withMongo.url, ids, customer, position);
       await withMongo.stop();
