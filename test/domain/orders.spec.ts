@@ -159,10 +159,24 @@ describe('order decider', () => {
       given(...paidAndReserved, confirmed).when({ type: 'CancelOrder', data: { reason: 'payment_timeout' } }).thenNothing());
     it('refuses to cancel an order already cancelled', () =>
       given(placed, cancelledByCustomer('pending', false)).when(customerCancel).thenRefuses('conflict', 'order_already_cancelled'));
-    it('refuses a saga cancellation of an order already cancelled too', () =>
+    it('ignores a second saga cancellation (two items out of stock, or a redelivery)', () =>
       given(placed, reservationFailed('p-mug'), cancelled('insufficient_stock'))
         .when({ type: 'CancelOrder', data: { reason: 'insufficient_stock' } })
-        .thenRefuses('conflict', 'order_already_cancelled'));
+        .thenNothing());
+  });
+
+  describe('RequestPayment', () => {
+    const dueAt = '2025-01-01T10:00:30.000Z';
+    const request = { type: 'RequestPayment', data: { dueAt } } as const;
+    const requested: OrderEvent = { type: 'OrderPaymentRequested', data: { orderId, amount: eur(2 * 1250 + 3 * 199), dueAt } };
+    it('asks for the payment once every item is reserved, with its deadline', () =>
+      given(placed, reserved('p-mug'), reserved('p-pen')).when(request).then(requested));
+    it('waits while an item is not reserved yet', () => given(placed, reserved('p-mug')).when(request).thenNothing());
+    it('asks only once', () => given(placed, reserved('p-mug'), reserved('p-pen'), requested).when(request).thenNothing());
+    it('does not ask for a cancelled order', () =>
+      given(placed, reserved('p-mug'), reserved('p-pen'), cancelledByCustomer('pending', false)).when(request).thenNothing());
+    it('keeps the deadline in the state', () =>
+      assert.equal(stateAfter(placed, reserved('p-mug'), reserved('p-pen'), requested).payment.dueAt, dueAt));
   });
 
   describe('NoteRefunded', () => {

@@ -86,6 +86,8 @@ describe('product decider', () => {
       given(created(3), reserved(2), committed(2), { type: 'StockReturned', data: { productId, orderId, quantity: 2 } })
         .when(giveBack)
         .thenNothing());
-    it('does nothing for a reservation never committed', () => given(created(3), reserved(2)).when(giveBack).thenNothing());
+    it('releases a reservation not committed yet, so that a late commit finds nothing', () =>
+      given(created(3), reserved(2)).when(giveBack).then({ type: 'StockReservationReleased', data: { productId, orderId, quantity: 2 } }));
+    it('does nothing for an order that holds nothing', () => given(created(3)).when(giveBack).thenNothing());
   });
 });

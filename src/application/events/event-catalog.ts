@@ -1,6 +1,7 @@
 import { marketEventSchemas } from '../../domain/markets/events.js';
 import { orderEventSchemas } from '../../domain/orders/events.js';
 import { productEventSchemas } from '../../domain/products/events.js';
+import { sagaEventSchemas } from '../../../sagas/saga-log/events.js';
 import { userEventSchemas } from '../../domain/users/events.js';
 import { uniqueClaimEventSchemas } from '../uniqueness/unique-claims.js';
 import { EventRegistry } from './event-registry.js';
@@ -12,4 +13,5 @@ export const createEventRegistry = (): EventRegistry =>
     .registerAll(userEventSchemas)
     .registerAll(orderEventSchemas)
     .registerAll(marketEventSchemas)
+    .registerAll(sagaEventSchemas)
     .registerAll(uniqueClaimEventSchemas);

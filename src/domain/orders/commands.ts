@@ -10,6 +10,8 @@ export type OrderCommand =
   // Issued by the order-fulfilment saga:
   | { type: 'NoteStockReserved'; data: { productId: string } }
   | { type: 'NoteStockReservationFailed'; data: { productId: string } }
+  /** `dueAt`: when the order gives up waiting for the payment's outcome (the saga schedules its timeout then). */
+  | { type: 'RequestPayment'; data: { dueAt: string } }
   | { type: 'NotePaymentCaptured'; data: { paymentId: string } }
   | { type: 'NotePaymentDeclined'; data: { reason: string } }
   | { type: 'NotePaymentTimedOut'; data: NoData }

@@ -25,6 +25,8 @@ export const OrderPlaced = z.object({
 });
 export const OrderStockReserved = z.object({ orderId: z.string(), productId: z.string() });
 export const OrderStockReservationFailed = z.object({ orderId: z.string(), productId: z.string() });
+/** Every item is reserved: the saga charges `amount` and gives up waiting for the outcome at `dueAt`. */
+export const OrderPaymentRequested = z.object({ orderId: z.string(), amount: Money, dueAt: z.string() });
 /** `refundDue`: the capture arrived after the order was cancelled, so the saga must refund it. */
 export const OrderPaymentCaptured = z.object({ orderId: z.string(), paymentId: z.string(), refundDue: z.boolean() });
 export const OrderPaymentDeclined = z.object({ orderId: z.string(), reason: z.string() });
@@ -44,6 +46,7 @@ export const orderEventSchemas = {
   OrderPlaced,
   OrderStockReserved,
   OrderStockReservationFailed,
+  OrderPaymentRequested,
   OrderPaymentCaptured,
   OrderPaymentDeclined,
   OrderPaymentTimedOut,

@@ -19,8 +19,10 @@ export interface Order {
   placedAt: string;
   /** Per product of the order, once the product has answered the reservation. */
   reservations: ReadonlyMap<string, ReservationStatus>;
-  payment: { status: PaymentStatus; paymentId: string | null; refunded: boolean };
+  payment: { status: PaymentStatus; dueAt: string | null; paymentId: string | null; refunded: boolean };
   cancellationReason: CancellationReason | null;
+  /** What the order was when it was cancelled: a confirmed order's committed stock goes back on the shelf. */
+  cancelledWhen: 'pending' | 'confirmed' | null;
 }
 
 export const initialState = (): Order => ({
@@ -33,8 +35,9 @@ export const initialState = (): Order => ({
   paymentToken: '',
   placedAt: '',
   reservations: new Map(),
-  payment: { status: 'awaiting', paymentId: null, refunded: false },
+  payment: { status: 'awaiting', dueAt: null, paymentId: null, refunded: false },
   cancellationReason: null,
+  cancelledWhen: null,
 });
 
 export const allItemsReserved = (order: Order): boolean =>
@@ -48,6 +51,10 @@ export const reservedProductIds = (order: Order): string[] =>
 
 export const paymentCaptured = (order: Order): boolean => order.payment.status === 'captured';
 
+/** Every item is reserved and the payment was asked for, with no outcome yet. */
+export const awaitingPayment = (order: Order): boolean =>
+  order.status === 'pending' && order.payment.dueAt !== null && order.payment.status === 'awaiting';
+
 export const canConfirm = (order: Order): boolean => order.status === 'pending' && allItemsReserved(order) && paymentCaptured(order);
 
 /** A captured payment of a cancelled order that has not been refunded yet. */
@@ -55,7 +62,11 @@ export const refundDue = (order: Order): boolean =>
   order.status === 'cancelled' && paymentCaptured(order) && !order.payment.refunded;
 
 const cancel = (state: Order, reason: CancellationReason, by: string | undefined): OrderEvent[] => {
-  if (state.status === 'cancelled') throw conflict('order_already_cancelled', 'the order is already cancelled');
+  if (state.status === 'cancelled') {
+    // The saga may be told twice (two items out of stock, a redelivery): only a person is told no.
+    if (reason !== 'customer_request') return [];
+    throw conflict('order_already_cancelled', 'the order is already cancelled');
+  }
   // Stock and payment failures can only cancel a pending order: once confirmed, the saga lost a race and
   // there is nothing to undo. Only the customer (or an admin) cancels a confirmed order, which refunds it.
   if (state.status === 'confirmed' && reason !== 'customer_request') return [];
@@ -85,6 +96,9 @@ export const decide = (command: OrderCommand, state: Order): OrderEvent[] => {
       return noteReservation(state, command.data.productId, 'reserved');
     case 'NoteStockReservationFailed':
       return noteReservation(state, command.data.productId, 'failed');
+    case 'RequestPayment':
+      if (state.status !== 'pending' || !allItemsReserved(state) || state.payment.dueAt !== null) return [];
+      return [{ type: 'OrderPaymentRequested', data: { orderId, amount: state.total, dueAt: command.data.dueAt } }];
     case 'NotePaymentCaptured':
       // Recorded even after a cancellation: money was taken, so the saga has to give it back.
       if (paymentCaptured(state)) return [];
@@ -124,6 +138,8 @@ export const evolve = (state: Order, event: OrderEvent): Order => {
       return { ...state, reservations: withReservation(state, event.data.productId, 'reserved') };
     case 'OrderStockReservationFailed':
       return { ...state, reservations: withReservation(state, event.data.productId, 'failed') };
+    case 'OrderPaymentRequested':
+      return { ...state, payment: { ...state.payment, dueAt: event.data.dueAt } };
     case 'OrderPaymentCaptured':
       return { ...state, payment: { ...state.payment, status: 'captured', paymentId: event.data.paymentId } };
     case 'OrderPaymentDeclined':
@@ -133,7 +149,7 @@ export const evolve = (state: Order, event: OrderEvent): Order => {
     case 'OrderConfirmed':
       return { ...state, status: 'confirmed' };
     case 'OrderCancelled':
-      return { ...state, status: 'cancelled', cancellationReason: event.data.reason };
+      return { ...state, status: 'cancelled', cancellationReason: event.data.reason, cancelledWhen: event.data.previousStatus };
     case 'OrderRefunded':
       return { ...state, payment: { ...state.payment, refunded: true } };
   }

@@ -74,9 +74,13 @@ export const decide = (command: ProductCommand, state: Product): ProductEvent[] 
       return [{ type: 'StockReservationReleased', data: { productId, orderId: command.data.orderId, quantity: reservation.quantity } }];
     }
     case 'ReturnStock': {
+      // A cancelled confirmed order gets back whatever it holds: stock not committed yet is released, so that a
+      // commit arriving after the cancellation finds nothing to commit.
       const reservation = state.reservations.get(command.data.orderId);
+      const data = { productId, orderId: command.data.orderId, quantity: reservation?.quantity ?? 0 };
+      if (reservation?.status === 'reserved') return [{ type: 'StockReservationReleased', data }];
       if (reservation?.status !== 'committed') return [];
-      return [{ type: 'StockReturned', data: { productId, orderId: command.data.orderId, quantity: reservation.quantity } }];
+      return [{ type: 'StockReturned', data }];
     }
   }
 };

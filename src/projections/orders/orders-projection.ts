@@ -24,6 +24,7 @@ export const orderDocuments: DocumentProjection<Recorded> = {
     'OrderPlaced',
     'OrderStockReserved',
     'OrderStockReservationFailed',
+    'OrderPaymentRequested',
     'OrderPaymentCaptured',
     'OrderPaymentDeclined',
     'OrderPaymentTimedOut',

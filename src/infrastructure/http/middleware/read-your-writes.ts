@@ -1,10 +1,8 @@
 import type { RequestHandler } from 'express';
+import type { ReadModelProgress } from '../../../application/ports/read-model-progress.js';
 import { badRequest, serviceUnavailable } from '../problem.js';
 
-export interface ReadModelProgress {
-  /** Resolves true once the named read model has processed `position`, false after `timeoutMs`. */
-  waitFor(readModel: string, position: bigint, timeoutMs: number): Promise<boolean>;
-}
+export type { ReadModelProgress };
 
 const POSITION = /^\d{1,19}$/;
 const WAIT_MS = 5_000;

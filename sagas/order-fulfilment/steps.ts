@@ -1,0 +1,90 @@
+import type { CancellationReason } from '../../src/domain/orders/events.js';
+import type { Order } from '../../src/domain/orders/order.js';
+import type { Reaction, StepOf } from '../reaction.js';
+
+/** The reactions of the order-fulfilment saga, one builder per step, shared by `react` and `pendingWork`. */
+const step = (orderId: string, name: string, dueAt?: string): StepOf => ({
+  saga: 'order-fulfilment',
+  sagaId: orderId,
+  step: name,
+  ...(dueAt === undefined ? {} : { dueAt }),
+});
+
+export const reserveStock = (orderId: string, productId: string, quantity: number): Reaction => ({
+  ...step(orderId, `reserve-stock:${productId}`),
+  kind: 'product',
+  productId,
+  command: { type: 'ReserveStock', data: { orderId, quantity } },
+});
+
+export const noteReservation = (orderId: string, productId: string, reserved: boolean): Reaction => ({
+  ...step(orderId, `note-reservation:${productId}`),
+  kind: 'order',
+  orderId,
+  command: reserved ? { type: 'NoteStockReserved', data: { productId } } : { type: 'NoteStockReservationFailed', data: { productId } },
+});
+
+export const releaseStock = (orderId: string, productId: string): Reaction => ({
+  ...step(orderId, `release-stock:${productId}`),
+  kind: 'product',
+  productId,
+  command: { type: 'ReleaseReservation', data: { orderId } },
+});
+
+export const commitStock = (orderId: string, productId: string): Reaction => ({
+  ...step(orderId, `commit-stock:${productId}`),
+  kind: 'product',
+  productId,
+  command: { type: 'CommitReservation', data: { orderId } },
+});
+
+export const returnStock = (orderId: string, productId: string): Reaction => ({
+  ...step(orderId, `return-stock:${productId}`),
+  kind: 'product',
+  productId,
+  command: { type: 'ReturnStock', data: { orderId } },
+});
+
+/** The payment deadline counts from the placement, so every run of the saga computes the same one. */
+export const requestPayment = (order: Order, paymentTimeoutMs: number): Reaction => ({
+  ...step(order.orderId, 'request-payment'),
+  kind: 'order',
+  orderId: order.orderId,
+  command: { type: 'RequestPayment', data: { dueAt: new Date(Date.parse(order.placedAt) + paymentTimeoutMs).toISOString() } },
+});
+
+export const chargePayment = (order: Order): Reaction => ({
+  ...step(order.orderId, 'charge-payment'),
+  kind: 'charge',
+  orderId: order.orderId,
+  amount: order.total,
+  token: order.paymentToken,
+});
+
+export const paymentTimeout = (orderId: string, dueAt: string): Reaction => ({
+  ...step(orderId, 'payment-timeout', dueAt),
+  kind: 'order',
+  orderId,
+  command: { type: 'NotePaymentTimedOut', data: {} },
+});
+
+export const confirmOrder = (orderId: string): Reaction => ({
+  ...step(orderId, 'confirm-order'),
+  kind: 'order',
+  orderId,
+  command: { type: 'ConfirmOrder', data: {} },
+});
+
+export const cancelOrder = (orderId: string, reason: CancellationReason): Reaction => ({
+  ...step(orderId, 'cancel-order'),
+  kind: 'order',
+  orderId,
+  command: { type: 'CancelOrder', data: { reason } },
+});
+
+export const refundPayment = (orderId: string, chargeId: string): Reaction => ({
+  ...step(orderId, 'refund-payment'),
+  kind: 'refund',
+  orderId,
+  chargeId,
+});

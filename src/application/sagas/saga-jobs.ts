@@ -1,0 +1,86 @@
+import { jobIdOf, type Reaction } from '../../../sagas/reaction.js';
+import type { Logger } from 'pino';
+import { sagaLogDecider, sagaLogStream, type SagaLogCommand } from '../../../sagas/saga-log/saga-log.js';
+import type { CommandContext } from '../commands/command-context.js';
+import type { CommandHandler } from '../commands/command-handler.js';
+import type { Job, JobQueue } from '../ports/job-queue.js';
+import type { ReactionRunner } from './reaction-runner.js';
+import { v5 } from 'uuid';
+
+export interface SagaJob {
+  reaction: Reaction;
+  /** The causing event's correlation id, and the event itself as the cause. */
+  context: { correlationId: string; causationId: string };
+}
+
+export interface RetryPolicy {
+  attempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+const LOG_NAMESPACE = '2f0c7a36-8f0e-4f5c-a2a4-3b8f1c9e4d71';
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Saga reactions as jobs: one job per reaction, its id the saga, the step and the causing event, so a redelivered
+ * event is one job; delayed until the reaction's `dueAt`; retried with backoff. A failed attempt and a dead letter
+ * are recorded in the saga's own stream, where the saga view and an admin's retry find them.
+ */
+export class SagaJobs {
+  constructor(
+    private readonly queue: JobQueue,
+    private readonly policy: RetryPolicy,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  enqueue(reaction: Reaction, cause: { id: string; correlationId: string }): Promise<void> {
+    const job: SagaJob = { reaction, context: { correlationId: cause.correlationId, causationId: cause.id } };
+    const delayMs = reaction.dueAt === undefined ? 0 : Math.max(0, Date.parse(reaction.dueAt) - this.now());
+    return this.queue.enqueue(reaction.saga, job, {
+      jobId: jobIdOf(reaction, cause.id),
+      ...(delayMs > 0 ? { delayMs } : {}),
+      attempts: this.policy.attempts,
+      backoff: { initialDelayMs: this.policy.initialDelayMs, maxDelayMs: this.policy.maxDelayMs },
+    });
+  }
+
+  /** Runs the jobs of every saga in this process, competing with any other process on the same queue. */
+  work(runner: ReactionRunner, commands: CommandHandler, logger: Logger, concurrency = 16): void {
+    const log = async (job: Job, command: SagaLogCommand) => {
+      const { reaction, context } = job.data as SagaJob;
+      const eventIds = (index: number) => v5(`${job.id}/${job.attempt}/${command.type}/${index}`, LOG_NAMESPACE);
+      const logContext: CommandContext = { correlationId: context.correlationId, causationId: context.causationId };
+      try {
+        await commands.handle(sagaLogDecider, sagaLogStream(reaction.sagaId), command, logContext, { eventIds });
+      } catch (error) {
+        logger.error({ err: error, jobId: job.id }, 'could not record a saga step failure');
+      }
+    };
+    this.queue.work(
+      async (job) => {
+        const { reaction, context } = job.data as SagaJob;
+        await runner.run(reaction, context);
+      },
+      {
+        concurrency,
+        onRetry: (job, error) => {
+          const { reaction } = job.data as SagaJob;
+          logger.warn({ jobId: job.id, attempt: job.attempt, err: error }, 'saga step failed, will retry');
+          void log(job, {
+            type: 'NoteAttemptFailed',
+            data: { sagaId: reaction.sagaId, sagaType: reaction.saga, step: reaction.step, attempt: job.attempt, error: errorText(error) },
+          });
+        },
+        onDeadLetter: ({ job, error }) => {
+          const { reaction } = job.data as SagaJob;
+          logger.error({ jobId: job.id, attempts: job.attempt, error }, 'saga step dead-lettered');
+          return log(job, {
+            type: 'NoteDeadLetter',
+            data: { sagaId: reaction.sagaId, sagaType: reaction.saga, step: reaction.step, attempts: job.attempt, error, reaction },
+          });
+        },
+      },
+    );
+  }
+}

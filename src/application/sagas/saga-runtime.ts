@@ -1,0 +1,69 @@
+import type { Logger } from 'pino';
+import type { CommandHandler } from '../commands/command-handler.js';
+import type { EventStore } from '../ports/event-store.js';
+import type { JobQueue } from '../ports/job-queue.js';
+import type { ReadModelProgress } from '../ports/read-model-progress.js';
+import type { SagaDelivery } from './saga-delivery.js';
+import type { SagaJobs } from './saga-jobs.js';
+import type { ReactionRunner } from './reaction-runner.js';
+import type { SagaRecovery } from './saga-recovery.js';
+
+export interface SagaRuntimeParts {
+  events: EventStore;
+  queue: JobQueue;
+  jobs: SagaJobs;
+  runner: ReactionRunner;
+  commands: CommandHandler;
+  delivery: SagaDelivery;
+  recovery: SagaRecovery;
+  progress: ReadModelProgress;
+  logger: Logger;
+}
+
+const CATCH_UP_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Everything that makes the sagas move in one process: the delivery of events to the job queue, a worker on the
+ * queue, and the re-derivation of pending work on boot and whenever the queue's store comes back after a loss.
+ */
+export class SagaRuntime {
+  private recovering: Promise<unknown> | undefined;
+  private stopped = false;
+
+  constructor(private readonly parts: SagaRuntimeParts) {}
+
+  async start(): Promise<void> {
+    const { queue, jobs, runner, commands, delivery, logger } = this.parts;
+    jobs.work(runner, commands, logger);
+    await delivery.start();
+    queue.onReconnect(() => void this.recover());
+    void this.recover();
+  }
+
+  /**
+   * Re-derives the work of every running saga once the saga view has caught up with the store as it is now
+   * (what the view has not seen yet, the delivery hands over anyway). Resolves with the number of sagas looked at.
+   */
+  recover(): Promise<unknown> {
+    const { events, progress, recovery, logger } = this.parts;
+    this.recovering ??= (async () => {
+      try {
+        const head = await events.headPosition();
+        if (!(await progress.waitFor('sagas', head, CATCH_UP_MS)) || this.stopped) return 0;
+        return await recovery.recover();
+      } catch (error) {
+        logger.error({ err: error }, 'saga recovery failed');
+        return 0;
+      } finally {
+        this.recovering = undefined;
+      }
+    })();
+    return this.recovering;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.parts.delivery.stop();
+    await this.parts.queue.close();
+  }
+}
