@@ -1,13 +1,15 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadConfig, runsProjections } from './config/config.js';
+import { type Config, loadConfig, runsProjections } from './config/config.js';
 import { buildContainer } from './container/container.js';
 import { TOKENS } from './container/tokens.js';
 import { createApp } from './http/app.js';
 import { OwnUrl } from './http/own-url.js';
 import { healthRoutes, type ReadinessCheck } from './http/routes/health.js';
 import { metricsRoutes } from './http/routes/metrics.js';
-import { createLogger } from './logging/logger.js';
+import { createLogger, type Logger } from './logging/logger.js';
+import { startPaymentSimulator } from './payment-gateway/simulator/payment-simulator.js';
+import { simulatorDataDir } from './modules/sagas-module.js';
 import { allModules } from './modules/all-modules.js';
 import type { PlatformModule } from './modules/platform-module.js';
 
@@ -26,6 +28,7 @@ export interface Platform {
 export const startPlatform = async (env: NodeJS.ProcessEnv = process.env, modules: readonly PlatformModule[] = allModules): Promise<Platform> => {
   const config = loadConfig(env);
   const logger = createLogger(config.LOG_LEVEL);
+  if (config.SERVICE_ROLE === 'payment-gateway') return startPaymentGatewayRole(config, logger);
   const container = await buildContainer(config, logger, modules);
   const ownUrl = new OwnUrl();
   container.bind(TOKENS.OwnUrl).toConstantValue(ownUrl);
@@ -76,6 +79,7 @@ export const startPlatform = async (env: NodeJS.ProcessEnv = process.env, module
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      for (const module of [...served].reverse()) await module.stop?.(container);
       await projections.stop();
       await container.get(TOKENS.IdempotencyStore).close();
       if (config.REDIS_URL) await container.get(TOKENS.Redis).quit();
@@ -84,4 +88,18 @@ export const startPlatform = async (env: NodeJS.ProcessEnv = process.env, module
       logger.info('ledgerflow stopped');
     })());
   return { url: `http://127.0.0.1:${port}`, port, stop };
+};
+
+/** The bundled payment simulator alone, on PORT, its ledger under DATA_DIR (SERVICE_ROLE=payment-gateway). */
+const startPaymentGatewayRole = async (config: Config, logger: Logger): Promise<Platform> => {
+  const simulator = await startPaymentSimulator({ port: config.PORT, host: '0.0.0.0', dataDir: simulatorDataDir(config) });
+  logger.info({ port: simulator.port, role: config.SERVICE_ROLE }, 'ledgerflow payment gateway is serving');
+  return {
+    url: simulator.url,
+    port: simulator.port,
+    stop: async () => {
+      await simulator.stop();
+      logger.info('ledgerflow stopped');
+    },
+  };
 };

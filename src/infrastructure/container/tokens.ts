@@ -21,6 +21,10 @@ import type { SignIn } from '../../application/users/sign-in.js';
 import type { UsersService } from '../../application/users/users-service.js';
 import type { JwtAccessTokens } from '../auth/jwt-access-tokens.js';
 import type { OwnUrl } from '../http/own-url.js';
+import type { JobQueue } from '../../application/ports/job-queue.js';
+import type { PaymentGateway } from '../../application/ports/payment-gateway.js';
+import type { SagaRuntime } from '../../application/sagas/saga-runtime.js';
+import type { SagasService } from '../../application/sagas/sagas-service.js';
 
 const token = <T>(name: string): ServiceIdentifier<T> => Symbol.for(`ledgerflow.${name}`);
 
@@ -47,6 +51,12 @@ export const TOKENS = {
   AccessTokens: token<JwtAccessTokens>('AccessTokens'),
   PasswordHasher: token<PasswordHasher>('PasswordHasher'),
   RateLimiters: token<RateLimiterFactory>('RateLimiters'),
+  JobQueue: token<JobQueue>('JobQueue'),
+  PaymentGateway: token<PaymentGateway>('PaymentGateway'),
+  /** The bundled payment simulator's base URL once it listens, when no PAYMENT_GATEWAY_URL is given. */
+  PaymentSimulatorUrl: token<OwnUrl>('PaymentSimulatorUrl'),
+  SagasService: token<SagasService>('SagasService'),
+  SagaRuntime: token<SagaRuntime>('SagaRuntime'),
   /** The server's own base URL once it listens (bound by the platform). */
   OwnUrl: token<OwnUrl>('OwnUrl'),
 } as const;

@@ -18,4 +18,6 @@ export interface PlatformModule {
   routes?(container: Container): HttpModule[];
   /** Work to do once everything is bound and the projections run (e.g. ensure the admin account). */
   start?(container: Container): Promise<void>;
+  /** Stops what `start` started, before the stores close. */
+  stop?(container: Container): Promise<void>;
 }

@@ -13,6 +13,7 @@ import {
 import { CancelOrderBody, OrderListQuery, OrderPlacedResponse, OrderResponse, PlaceOrderBody } from '../schemas/orders.js';
 import { AdjustStockBody, ChangePriceBody, CreateProductBody, ProductListQuery, ProductResponse } from '../schemas/products.js';
 import { RegisteredUserResponse, RegisterUserBody, RenameUserBody, TokenRequestBody, TokenResponse, UserResponse } from '../schemas/users.js';
+import { RetrySagaBody, SagaListQuery, SagaListResponse, SagaResponse, SagaRetryResponse } from '../schemas/sagas.js';
 import {
   HealthLiveResponse,
   HealthReadyResponse,
@@ -21,9 +22,6 @@ import {
   ProblemDocument,
   ProjectionListResponse,
   ProjectionRebuildResponse,
-  SagaListQuery,
-  SagaListResponse,
-  SagaResponse,
 } from './schemas.js';
 
 /**
@@ -478,6 +476,22 @@ export const routeCatalog: readonly RouteSpec[] = [
     query: SagaListQuery,
     readModel: 'sagas',
     responses: { 200: { description: 'A page of sagas.', schema: SagaListResponse } },
+  },
+  {
+    operationId: 'retrySaga',
+    method: 'post',
+    path: '/api/v1/sagas/{id}/retry',
+    summary: "Run a saga's failed steps again",
+    description: 'A step whose attempts ran out (a dead letter) makes its saga `failed`; this runs every such step again. The body, if any, must be `{}`.',
+    tags: ['Sagas'],
+    security: 'admin',
+    pathParams: z.object({ id: Id.meta({ description: "the order's or market's id (a UUID)" }) }),
+    body: { schema: RetrySagaBody, required: false },
+    responses: {
+      202: { description: 'The failed steps run again; `retried` names them.', schema: SagaRetryResponse, headers: ['X-Position'] },
+      404: { description: 'No saga for this id.' },
+      409: { description: 'No step of this saga has failed.' },
+    },
   },
 
   // Projections

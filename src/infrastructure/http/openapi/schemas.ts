@@ -72,31 +72,5 @@ export const ProjectionListResponse = z.object({ items: z.array(ProjectionInfoSc
 
 export const ProjectionRebuildResponse = z.object({ name: z.string(), status: z.literal('rebuilding') });
 
-/** The saga-status view (API.md, "Sagas and projections"). */
-export const SagaType = z.enum(['order-fulfilment', 'market-settlement']);
-export const SagaStatus = z.enum(['running', 'completed', 'compensated', 'failed']);
-
-export const SagaResponse = z.object({
-  id: z.string().meta({ description: "the order's or market's id" }),
-  type: SagaType,
-  status: SagaStatus,
-  startedAt: Instant,
-  updatedAt: Instant,
-  steps: z.array(
-    z.object({
-      name: z.string(),
-      status: z.string(),
-      at: Instant,
-      attempts: z.number().int().min(0),
-      error: z.string().nullable(),
-    }),
-  ),
-  pendingTimeout: z.object({ dueAt: Instant }).nullable(),
-});
-
-export const SagaListQuery = ListQuery.extend({ type: SagaType.optional(), status: SagaStatus.optional() });
-
-export const SagaListResponse = page(SagaResponse);
-
 /** The document itself, loosely: its shape is OpenAPI 3.1's. */
 export const OpenApiDocumentResponse = z.looseObject({ openapi: z.literal('3.1.0'), info: z.looseObject({}), paths: z.record(z.string(), z.unknown()) });
