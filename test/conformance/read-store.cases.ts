@@ -22,6 +22,11 @@ export type RedeliveryGuard = 'per-document' | 'atomic-checkpoint';
 
 export interface ReadStoreConformanceOptions {
   redeliveryGuard: RedeliveryGuard;
+  /**
+   * Whether a commit is all or nothing. MongoDB (FerretDB has no transactions) writes the documents, then the
+   * checkpoint: a commit that fails midway may leave some documents written, never the checkpoint moved.
+   */
+  atomicCommit: boolean;
   /** The suite cannot run here (its server is not configured): its cases are recorded as pending by design. */
   notHere?: NotConfigured;
   /** Runs once after every case (e.g. drops the test database). */
@@ -83,12 +88,35 @@ const expectedOrder = (documents: readonly ReadDocument[], field: string, direct
   return ids(direction === 'asc' ? sorted : sorted.reverse());
 };
 
-/** Either the store refuses (rejects) or the result satisfies `check`. */
-const refusedOr = async <T>(attempt: () => Promise<T>, check: (result: T) => void): Promise<void> => {
+/**
+ * The refusals the port's adapters make on purpose, told apart from any other error (a crash on a value it did
+ * not expect is not a refusal):
+ *  - value: a where value, id or search text that is not what the query takes (a TypeError naming it);
+ *  - name: a collection or field name that is not an identifier (`assertIdentifier`);
+ *  - collection: a collection never defined.
+ */
+const REFUSALS = {
+  value: (error: unknown): boolean => error instanceof TypeError && /^(where\.\w+|id|search\.text) must be /.test(error.message),
+  name: (error: unknown): boolean => error instanceof Error && /^not a valid collection or field name: /.test(error.message),
+  collection: (error: unknown): boolean => error instanceof Error && /^unknown collection /.test(error.message),
+} as const;
+type Refusal = keyof typeof REFUSALS;
+
+/** The store refuses with this kind of error. */
+const refuses = async (kind: Refusal, attempt: Promise<unknown>, what: string): Promise<void> => {
+  await assert.rejects(attempt, (error: unknown) => {
+    assert.ok(REFUSALS[kind](error), `${what}: refused with ${String(error)}, not a refusal of a ${kind}`);
+    return true;
+  });
+};
+
+/** Either the store refuses with this kind of error, or the result satisfies `check`. */
+const refusedOr = async <T>(kind: Refusal, attempt: () => Promise<T>, check: (result: T) => void, what: string): Promise<void> => {
   let result: T;
   try {
     result = await attempt();
-  } catch {
+  } catch (error) {
+    assert.ok(REFUSALS[kind](error), `${what}: refused with ${String(error)}, not a refusal of a ${kind}`);
     return;
   }
   check(result);
@@ -215,9 +243,10 @@ export const readStoreConformance = (name: string, open: () => Promise<ReadStore
 
       test('refuses a collection that was never defined', async (t) => {
         await t.define();
-        await assert.rejects(t.store.get(`undefined_${t.items}`, 'a'));
-        await assert.rejects(t.store.find(`undefined_${t.items}`, { limit: 1 }));
-        await assert.rejects(t.store.commit(t.target(0), [change(`undefined_${t.items}`, 'a', {}, 1n)], 1n));
+        await refuses('collection', t.store.get(`undefined_${t.items}`, 'a'), 'get');
+        await refuses('collection', t.store.find(`undefined_${t.items}`, { limit: 1 }), 'find');
+        await refuses('collection', t.store.commit(t.target(0), [change(`undefined_${t.items}`, 'a', {}, 1n)], 1n), 'commit');
+        assert.equal(await t.store.checkpoint(t.target(0)), 0n, 'the refused commit moved no checkpoint');
       });
     });
 
@@ -394,18 +423,24 @@ export const readStoreConformance = (name: string, open: () => Promise<ReadStore
         for (const value of [{ $ne: null }, { $gt: '' }, { $regex: '.*' }, { $exists: true }, { $where: 'true' }]) {
           for (const field of ['status', 'id']) {
             await refusedOr(
+              'value',
               () => t.store.find(t.items, { where: { [field]: value as unknown as Scalar }, limit: 50 }),
               (page) => assert.deepEqual(page.items, [], `where ${field} = ${JSON.stringify(value)} matched documents`),
+              `where ${field} = ${JSON.stringify(value)}`,
             );
           }
         }
         await refusedOr(
+          'value',
           () => t.store.get(t.items, { $ne: null } as unknown as string),
           (document) => assert.equal(document, null),
+          'get with an object id',
         );
         await refusedOr(
+          'value',
           () => t.store.find(t.items, { search: { fields: ['name'], text: { $ne: null } as unknown as string }, limit: 50 }),
           (page) => assert.deepEqual(page.items, []),
+          'search text an object',
         );
       });
 
@@ -416,8 +451,10 @@ export const readStoreConformance = (name: string, open: () => Promise<ReadStore
           await t.put(catalogue);
           for (const value of [['active'], ['active', 'retired'], []]) {
             await refusedOr(
+              'value',
               () => t.store.find(t.items, { where: { status: value as unknown as Scalar }, limit: 50 }),
               (page) => assert.deepEqual(page.items, [], `where status = ${JSON.stringify(value)} matched documents`),
+              `where status = ${JSON.stringify(value)}`,
             );
           }
         },
@@ -426,12 +463,12 @@ export const readStoreConformance = (name: string, open: () => Promise<ReadStore
       test('refuses field names that are not identifiers', async (t) => {
         await t.define();
         await t.put(catalogue);
-        await assert.rejects(t.store.find(t.items, { where: { $where: 'true' }, limit: 5 }));
-        await assert.rejects(t.store.find(t.items, { where: { 'price.amount': 1 }, limit: 5 }));
-        await assert.rejects(t.store.find(t.items, { orderBy: 'name; DROP TABLE x', limit: 5 }));
-        await assert.rejects(t.store.find(t.items, { search: { fields: ['$name'], text: 'mug' }, limit: 5 }));
-        await assert.rejects(t.store.define(t.projection, [{ name: 'bad-name' }]));
-        await assert.rejects(t.store.define(t.projection, [{ name: `fresh_${t.items}`, indexes: ['$bad'] }]));
+        await refuses('name', t.store.find(t.items, { where: { $where: 'true' }, limit: 5 }), 'where $where');
+        await refuses('name', t.store.find(t.items, { where: { 'price.amount': 1 }, limit: 5 }), 'where price.amount');
+        await refuses('name', t.store.find(t.items, { orderBy: 'name; DROP TABLE x', limit: 5 }), 'orderBy with SQL');
+        await refuses('name', t.store.find(t.items, { search: { fields: ['$name'], text: 'mug' }, limit: 5 }), 'search field $name');
+        await refuses('name', t.store.define(t.projection, [{ name: 'bad-name' }]), 'collection bad-name');
+        await refuses('name', t.store.define(t.projection, [{ name: `fresh_${t.items}`, indexes: ['$bad'] }]), 'index $bad');
       });
     });
 
@@ -493,7 +530,7 @@ export const readStoreConformance = (name: string, open: () => Promise<ReadStore
       test(
         redeliveryGuard === 'per-document'
           ? 'redelivery: a change at an older or equal position overwrites or deletes nothing newer; newer changes still apply'
-          : 'redelivery: documents and checkpoint commit together, so the checkpoint covers every stored position',
+          : 'redelivery: after a commit no stored document is ahead of the checkpoint, so the runner redelivers nothing stored',
         async (t) => {
           await t.define();
           await t.store.commit(t.target(0), [change(t.items, 'a', { v: 'new' }, 10n), change(t.items, 'b', { v: 'b' }, 10n)], 10n);
@@ -525,6 +562,60 @@ export const readStoreConformance = (name: string, open: () => Promise<ReadStore
           await t.store.commit(t.target(0), [change(t.items, 'a', { v: 'newer' }, 12n), change(t.items, 'b', null, 12n)], 12n);
           assert.deepEqual(await t.store.get(t.items, 'a'), { id: 'a', v: 'newer' });
           assert.equal(await t.store.get(t.items, 'b'), null);
+        },
+      );
+
+      test(
+        options.atomicCommit
+          ? 'documents and checkpoint commit together: a commit that fails midway moves neither; retried, it lands whole'
+          : 'a commit that fails midway moves no checkpoint and writes nothing but its own changes; retried, it lands whole, each change once',
+        async (t) => {
+          await t.define();
+          await t.store.commit(t.target(0), [change(t.items, 'a', { v: 'before' }, 1n), change(t.notes, 'n', { v: 'before' }, 1n)], 1n);
+          // Read once, so that a caching adapter holds them.
+          assert.deepEqual(await t.store.get(t.items, 'a'), { id: 'a', v: 'before' });
+          assert.deepEqual(await t.store.get(t.notes, 'n'), { id: 'n', v: 'before' });
+
+          // Changes to both collections, more than one write batch of them, then one whose document cannot be
+          // serialised (the failure, midway through the writes), then more.
+          const poisoned = { id: 'p', toJSON: () => { throw new Error('injected failure'); } } as unknown as ReadDocument;
+          const batch: DocumentChange[] = [
+            change(t.notes, 'n', { v: 'after' }, 2n),
+            change(t.items, 'a', { v: 'after' }, 2n),
+            ...Array.from({ length: 40 }, (_, index) => change(t.items, `m${String(index).padStart(2, '0')}`, { v: 'after' }, 3n)),
+            { collection: t.items, id: 'p', document: poisoned, position: 4n },
+            change(t.items, 'z', { v: 'after' }, 5n),
+          ];
+          await assert.rejects(t.store.commit(t.target(0), batch, 5n), /injected failure/);
+
+          assert.equal(await t.store.checkpoint(t.target(0)), 1n, 'the checkpoint did not move');
+          const stored = (await t.store.find(t.items, { limit: 100 })).items;
+          const note = await t.store.get(t.notes, 'n');
+          if (options.atomicCommit) {
+            assert.deepEqual(stored, [{ id: 'a', v: 'before' }], 'no document moved');
+            assert.deepEqual(await t.store.get(t.items, 'a'), { id: 'a', v: 'before' });
+            assert.deepEqual(note, { id: 'n', v: 'before' });
+            const loaded = await t.store.load(t.target(0), [{ collection: t.items, id: 'a' }, { collection: t.notes, id: 'n' }]);
+            assert.deepEqual([...loaded.values()].map((document) => document.position), [1n, 1n], 'no position moved');
+          } else {
+            // Documents written before the failure may be there (the retry below overwrites them), each exactly as
+            // its change says; nothing else.
+            const changeOf = (collection: string, id: string) => batch.find((c) => c.collection === collection && c.id === id)?.document;
+            for (const document of stored)
+              if (document.v !== 'before') assert.deepEqual(document, changeOf(t.items, document.id), `items/${document.id} as its change says`);
+            if (note?.v !== 'before') assert.deepEqual(note, changeOf(t.notes, 'n'), 'notes/n as its change says');
+            assert.ok(!stored.some((document) => document.id === 'p'), 'the failing change wrote nothing');
+          }
+
+          // The runner retries the batch (here with the failing document mended): it lands whole.
+          const mended = batch.map((c) => (c.id === 'p' ? change(t.items, 'p', { v: 'after' }, 4n) : c));
+          await t.store.commit(t.target(0), mended, 5n);
+          assert.equal(await t.store.checkpoint(t.target(0)), 5n);
+          assert.deepEqual(await t.store.get(t.items, 'a'), { id: 'a', v: 'after' });
+          assert.deepEqual(await t.store.get(t.notes, 'n'), { id: 'n', v: 'after' });
+          const all = (await t.store.find(t.items, { limit: 100 })).items;
+          assert.deepEqual(ids(all), ['a', ...Array.from({ length: 40 }, (_, index) => `m${String(index).padStart(2, '0')}`), 'p', 'z']);
+          assert.ok(all.every((document) => document.v === 'after'));
         },
       );
 

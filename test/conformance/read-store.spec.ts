@@ -9,7 +9,7 @@ import { MongoReadStore } from '../../src/infrastructure/read-store/mongo-read-s
 import { SqliteReadStore } from '../../src/infrastructure/read-store/sqlite-read-store.js';
 import { readStoreConformance } from './read-store.cases.js';
 
-readStoreConformance('MemoryReadStore', async () => new MemoryReadStore(), { redeliveryGuard: 'per-document' });
+readStoreConformance('MemoryReadStore', async () => new MemoryReadStore(), { redeliveryGuard: 'per-document', atomicCommit: true });
 
 /** A SQLite read store in a directory of its own, removed when the store is closed. */
 const temporarySqliteStore = (): SqliteReadStore => {
@@ -23,14 +23,16 @@ const temporarySqliteStore = (): SqliteReadStore => {
   return store;
 };
 
-readStoreConformance('SqliteReadStore', async () => temporarySqliteStore(), { redeliveryGuard: 'atomic-checkpoint' });
+readStoreConformance('SqliteReadStore', async () => temporarySqliteStore(), { redeliveryGuard: 'atomic-checkpoint', atomicCommit: true });
 
 // What the embedded profile runs: the document cache in front of SQLite, as the projecting process and as an API role.
 readStoreConformance('DocumentCache over SqliteReadStore (sole writer)', async () => new DocumentCache(temporarySqliteStore(), { otherWriters: false }), {
   redeliveryGuard: 'atomic-checkpoint',
+  atomicCommit: true,
 });
 readStoreConformance('DocumentCache over SqliteReadStore (other writers)', async () => new DocumentCache(temporarySqliteStore(), { otherWriters: true }), {
   redeliveryGuard: 'atomic-checkpoint',
+  atomicCommit: true,
 });
 
 const mongoUrl = process.env.MONGODB_URL ?? '';
@@ -44,6 +46,7 @@ const mongoPending = /^mongodb(\+srv)?:\/\//.test(mongoUrl)
 // The write guard the server calls for: 'pointwise' on FerretDB 1.x, 'filter' on MongoDB.
 readStoreConformance('MongoReadStore', () => MongoReadStore.connect(mongoUrl, mongoDb), {
   redeliveryGuard: 'per-document',
+  atomicCommit: false,
   ...mongoPending,
   cleanup: async () => {
     const client = await MongoClient.connect(mongoUrl);
@@ -59,6 +62,7 @@ readStoreConformance('MongoReadStore', () => MongoReadStore.connect(mongoUrl, mo
 // FerretDB, tests it too. Correct on FerretDB 1.x but a full scan per write there, hence fewer bulk documents.
 readStoreConformance('MongoReadStore (write guard: filter)', () => MongoReadStore.connect(mongoUrl, `${mongoDb}_filter`, { writeGuard: 'filter' }), {
   redeliveryGuard: 'per-document',
+  atomicCommit: false,
   ...mongoPending,
   bulkDocuments: 150,
   cleanup: async () => {

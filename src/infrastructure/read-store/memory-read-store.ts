@@ -74,6 +74,7 @@ export class MemoryReadStore implements ReadStore {
 
   async find(collection: string, query: FindQuery): Promise<Page<ReadDocument>> {
     const where = Object.entries(query.where ?? {}).map(([name, value]) => [assertIdentifier(name), scalar(name, value)] as const);
+    if (query.search && typeof query.search.text !== 'string') throw new TypeError('search.text must be a string');
     const search = query.search && query.search.text !== '' ? query.search : undefined;
     const needle = search?.text.toLowerCase();
     const searchFields = search?.fields.map(assertIdentifier) ?? [];
@@ -134,19 +135,23 @@ export class MemoryReadStore implements ReadStore {
 
   /** Atomic (nothing awaits in between); a change older than, or as old as, the stored document's position is skipped. */
   async commit(target: ProjectionTarget, changes: readonly DocumentChange[], checkpoint: bigint): Promise<void> {
-    // Validate everything before writing anything, so a bad change leaves the store as it was.
-    const writes = changes.map((change) => ({ change, documents: this.documents(change.collection, target.generation, true) }));
+    // Validate and serialise everything before writing anything, so a bad change leaves the store as it was.
+    const writes = changes.map((change) => ({
+      change,
+      documents: this.documents(change.collection, target.generation, true),
+      normalized: change.document === null ? null : normalize(change.document, change.id),
+    }));
     const before = new Map<string, bigint | undefined>();
     for (const { change, documents } of writes) {
       const key = documentKey(change.collection, change.id);
       if (!before.has(key)) before.set(key, documents.get(change.id)?.position);
     }
-    for (const { change, documents } of writes) {
+    for (const { change, documents, normalized } of writes) {
       // Guard against what was stored before this commit, so several changes of one document in a batch apply in order.
       const stored = before.get(documentKey(change.collection, change.id));
       if (stored !== undefined && stored >= change.position) continue;
-      if (change.document === null) documents.delete(change.id);
-      else documents.set(change.id, { document: normalize(change.document, change.id), position: change.position });
+      if (normalized === null) documents.delete(change.id);
+      else documents.set(change.id, { document: normalized, position: change.position });
     }
     this.checkpoints.set(documentKey(target.projection, String(target.generation)), checkpoint);
   }

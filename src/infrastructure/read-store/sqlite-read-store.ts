@@ -66,6 +66,7 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async get(collection: string, id: string): Promise<ReadDocument | null> {
+    if (typeof id !== 'string') throw new TypeError('id must be a string');
     const doc = this.statement(`SELECT doc FROM ${this.activeTable(collection)} WHERE id = ?`).pluck().get(id) as string | undefined;
     return doc === undefined ? null : (JSON.parse(doc) as ReadDocument);
   }
@@ -84,6 +85,7 @@ export class SqliteReadStore implements ReadStore {
       clauses.push(value === null ? `${field(name)} IS NULL` : `${field(name)} = ?`);
       if (value !== null) params.push(bindable(value));
     }
+    if (query.search && typeof query.search.text !== 'string') throw new TypeError('search.text must be a string');
     if (query.search && query.search.text !== '') {
       clauses.push(`(${query.search.fields.map((name) => `lower(${field(name)}) LIKE ? ESCAPE '\\'`).join(' OR ')})`);
       for (const _ of query.search.fields) params.push(likePattern(query.search.text));
