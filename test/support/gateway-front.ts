@@ -1,0 +1,61 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+type Mode = 'forward' | 'fail';
+
+/**
+ * A payment gateway the spec steers, in front of the real simulator: it forwards, fails every charge with a 400
+ * (an answer no retry changes: the saga step dead-letters), or holds the next charge until the spec releases it.
+ */
+export class GatewayFront {
+  mode: Mode = 'forward';
+  private waitToForward: (() => Promise<void>) | undefined;
+  private server: Server | undefined;
+  url = '';
+
+  constructor(private readonly target: string) {}
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  /** The next charge waits until `release()`; resolves once it has arrived. */
+  holdNextCharge(): { arrived: Promise<void>; release: () => void } {
+    let arrive!: () => void;
+    let release!: () => void;
+    const arrived = new Promise<void>((resolve) => (arrive = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.waitToForward = async () => {
+      arrive();
+      await released;
+    };
+    return { arrived, release };
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const isCharge = req.method === 'POST' && req.url === '/v1/charges';
+    if (isCharge && this.mode === 'fail') {
+      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'invalid_request', message: 'steered to fail' } }));
+      return;
+    }
+    if (isCharge && this.waitToForward) {
+      const wait = this.waitToForward;
+      this.waitToForward = undefined;
+      await wait();
+    }
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string' && name !== 'host' && name !== 'content-length') headers[name] = value;
+    const answer = await fetch(`${this.target}${req.url}`, { method: req.method, headers, ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}) });
+    res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(await answer.text());
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
