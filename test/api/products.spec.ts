@@ -29,6 +29,15 @@ describe('API: products', () => {
   const adjust = (id: string, delta: number, headers: Record<string, string> = {}) =>
     call('POST', `/api/v1/products/${id}/stock-adjustments`, { token: admin, body: { delta, reason: 'count' }, headers });
   const read = (id: string, after?: Answer) => call('GET', `/api/v1/products/${id}`, after ? { headers: afterWrite(after) } : {});
+  /**
+   * A write made after the ones under test: a read at its position (`afterWrite(await fence())`) sees whatever they
+   * appended. Reading at the position of the first write instead cannot see what a repeat wrongly appended after it.
+   */
+  const fence = async (): Promise<Answer> => {
+    const written = await create();
+    assert.equal(written.status, 201, JSON.stringify(written.body));
+    return written;
+  };
 
   describe('POST /api/v1/products', () => {
     it('creates a product for an admin: 201, Location, ETag, X-Position, the product with its creator', async () => {
@@ -45,8 +54,8 @@ describe('API: products', () => {
     it('refuses a second product with the same sku, in any case (409), and creates nothing', async () => {
       await create(newProduct('DUP-1'));
       isProblem(await create(newProduct('dup-1')), 409, 'sku_taken');
-      const listed = await call('GET', '/api/v1/products?q=dup-1');
-      assert.equal(listed.body.items.length, 1);
+      const listed = await call('GET', '/api/v1/products?q=dup-1', { headers: afterWrite(await fence()) });
+      assert.deepEqual(listed.body.items.map((item: { sku: string }) => item.sku), ['DUP-1']);
     });
 
     it('refuses without a token (401) and for a customer (403)', async () => {
@@ -148,7 +157,7 @@ describe('API: products', () => {
       await call('PUT', `/api/v1/products/${created.body.id}/price`, { token: admin, body });
       const stale = await call('PUT', `/api/v1/products/${created.body.id}/price`, { token: admin, body, headers: { 'If-Match': '"0"' } });
       isProblem(stale, 412);
-      assert.equal((await read(created.body.id, created)).body.version, 1);
+      assert.equal((await read(created.body.id, await fence())).body.version, 1);
     });
 
     it('refuses a customer (403) and an unknown product (404)', async () => {
@@ -192,8 +201,8 @@ describe('API: products', () => {
       assert.equal(again.status, 201);
       assert.deepEqual(again.body, first.body);
       assert.equal(again.headers.get('X-Position'), first.headers.get('X-Position'));
-      const listed = await call('GET', `/api/v1/products?q=${body.sku}`, { headers: afterWrite(first) });
-      assert.equal(listed.body.items.length, 1);
+      const listed = await call('GET', `/api/v1/products?q=${body.sku}`, { headers: afterWrite(await fence()) });
+      assert.deepEqual(listed.body.items, [first.body]);
     });
 
     it('gives parallel repeats the one answer and creates one product', async () => {
@@ -201,12 +210,16 @@ describe('API: products', () => {
       const answers = await Promise.all(Array.from({ length: 8 }, () => create(body, { 'Idempotency-Key': `parallel-${body.sku}` })));
       assert.deepEqual(answers.map((answer) => answer.status), Array(8).fill(201));
       assert.equal(new Set(answers.map((answer) => answer.body.id)).size, 1);
+      const listed = await call('GET', `/api/v1/products?q=${body.sku}`, { headers: afterWrite(await fence()) });
+      assert.deepEqual(listed.body.items, [answers[0]!.body]);
     });
 
     it('answers 422 to the same key with another body', async () => {
       const body = newProduct();
-      await create(body, { 'Idempotency-Key': `reuse-${body.sku}` });
+      const first = await create(body, { 'Idempotency-Key': `reuse-${body.sku}` });
       isProblem(await create({ ...body, name: 'Other' }, { 'Idempotency-Key': `reuse-${body.sku}` }), 422);
+      const listed = await call('GET', `/api/v1/products?q=${body.sku}`, { headers: afterWrite(await fence()) });
+      assert.deepEqual(listed.body.items, [first.body], 'the refused request changed nothing');
     });
 
     it('replays stock adjustments instead of applying them twice', async () => {
@@ -215,7 +228,9 @@ describe('API: products', () => {
       const first = await adjust(created.body.id, 3, headers);
       const again = await adjust(created.body.id, 3, headers);
       assert.deepEqual(again.body, first.body);
-      assert.equal((await read(created.body.id, first)).body.stock.onHand, 3);
+      const product = await read(created.body.id, await fence());
+      assert.equal(product.body.stock.onHand, 3);
+      assert.equal(product.body.version, 1, 'one adjustment appended');
     });
   });
 });
