@@ -2,12 +2,20 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { type PaymentSimulator, startPaymentSimulator } from '../../src/infrastructure/payment-gateway/simulator/payment-simulator.js';
 import { GatewayFront } from '../support/gateway-front.js';
+import { pendingByDesign } from '../support/pending-by-design.js';
 import { type Customer, startTestPlatform, type TestPlatform } from '../support/http-platform.js';
 import { chargesOf, eventually, sagaFlow } from '../support/saga-flow.js';
 import { httpClient, isProblem } from './api-client.js';
 
+const profiles: { name: string; env: () => Record<string, string> }[] = [{ name: 'in-process jobs', env: () => ({}) }];
+const redisUrl = process.env.REDIS_URL;
+const redisTitle = 'sagas API on BullMQ and Redis';
+if (redisUrl) profiles.push({ name: 'BullMQ and Redis', env: () => ({ REDIS_URL: redisUrl, SAGA_QUEUE: `sagas-spec-${randomUUID()}` }) });
+else pendingByDesign(redisTitle, { needs: 'REDIS_URL', reason: 'no Redis server: set REDIS_URL (CI starts redis-server) to run' })!.add('every saga path, as with in-process jobs');
+
+for (const profile of profiles)
 /** The sagas over real HTTP, with the bundled simulator behind a gateway front the spec steers. */
-describe('sagas API: order fulfilment and market settlement', function () {
+describe(`sagas API (${profile.name}): order fulfilment and market settlement`, function () {
   this.timeout(60_000);
   let simulator: PaymentSimulator;
   let front: GatewayFront;
@@ -21,6 +29,7 @@ describe('sagas API: order fulfilment and market settlement', function () {
     simulator = await startPaymentSimulator();
     front = await new GatewayFront(simulator.url).start();
     platform = await startTestPlatform({
+      ...profile.env(),
       PAYMENT_GATEWAY_URL: front.url,
       PAYMENT_TIMEOUT_MS: '1500',
       PAYMENT_GATEWAY_TIMEOUT_MS: '2000',
@@ -227,7 +236,7 @@ describe('sagas API: order fulfilment and market settlement', function () {
     let patientCall: ReturnType<typeof httpClient>;
     let patientFlow: ReturnType<typeof sagaFlow>;
     before(async () => {
-      patient = await startTestPlatform({ PAYMENT_GATEWAY_URL: front.url, PAYMENT_TIMEOUT_MS: '600000', SAGA_ATTEMPTS: '2', SAGA_BACKOFF_MS: '20' });
+      patient = await startTestPlatform({ ...profile.env(), PAYMENT_GATEWAY_URL: front.url, PAYMENT_TIMEOUT_MS: '600000', SAGA_ATTEMPTS: '2', SAGA_BACKOFF_MS: '20' });
       patientCall = httpClient(patient.url);
       patientFlow = sagaFlow(patientCall, await patient.adminToken());
     });

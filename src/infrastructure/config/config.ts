@@ -25,6 +25,7 @@ export const ConfigSchema = z
     PAYMENT_GATEWAY_URL: z.url().optional(),
     PAYMENT_TIMEOUT_MS: integer(1, 86_400_000).default(30_000),
     PAYMENT_GATEWAY_TIMEOUT_MS: integer(1, 600_000).default(2_000),
+    SAGA_QUEUE: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'letters, digits, - and _').default('ledgerflow-sagas'),
     SAGA_ATTEMPTS: integer(1, 100).default(8),
     SAGA_BACKOFF_MS: integer(1, 600_000).default(500),
     SAGA_BACKOFF_MAX_MS: integer(1, 3_600_000).default(10_000),

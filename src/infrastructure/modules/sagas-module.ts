@@ -15,7 +15,6 @@ import { HttpPaymentGateway } from '../payment-gateway/http-payment-gateway.js';
 import { type PaymentSimulator, startPaymentSimulator } from '../payment-gateway/simulator/payment-simulator.js';
 import type { PlatformModule } from './platform-module.js';
 
-const SAGA_QUEUE = 'ledgerflow-sagas';
 const simulators = new WeakMap<object, PaymentSimulator>();
 
 /** The bundled simulator keeps its ledger beside the embedded event store, or in memory when nothing is kept. */
@@ -40,7 +39,7 @@ export const sagasModule: PlatformModule = {
           logger: ctx.get(TOKENS.Logger),
         }),
     );
-    container.bind(TOKENS.JobQueue).toDynamicValue(() => createJobQueue(config, SAGA_QUEUE));
+    container.bind(TOKENS.JobQueue).toDynamicValue(() => createJobQueue(config, config.SAGA_QUEUE));
     container.bind(TOKENS.SagaRuntime).toDynamicValue((ctx) => {
       const commands = ctx.get(TOKENS.CommandHandler);
       const readStore = ctx.get(TOKENS.ReadStore);
