@@ -15,6 +15,8 @@ export interface ProjectionInfo {
 
 export interface RunnerOptions {
   decode: (event: RecordedEvent) => RecordedEvent;
+  /** Events a worker applies and commits at a time (default: the worker's). */
+  batchSize?: number;
   retries?: number;
   retryDelayMs?: number;
   onFault?: (projection: string, fault: ProjectionFault) => void;
@@ -105,6 +107,7 @@ export class ProjectionRunner {
   private async startWorker(generation: number): Promise<ProjectionWorker> {
     const worker = new ProjectionWorker(this.projection, { projection: this.name, generation }, this.events, this.readStore, {
       decode: this.options.decode,
+      ...(this.options.batchSize === undefined ? {} : { batchSize: this.options.batchSize }),
       ...(this.options.retries === undefined ? {} : { retries: this.options.retries }),
       ...(this.options.retryDelayMs === undefined ? {} : { retryDelayMs: this.options.retryDelayMs }),
       onFault: (fault) => this.options.onFault?.(this.name, fault),

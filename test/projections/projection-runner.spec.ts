@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { RecordedEvent } from '../../src/application/ports/event-store.js';
+import { type DocumentChange, documentKey, type ProjectionTarget } from '../../src/application/ports/read-store.js';
 import { MemoryEventStore } from '../../src/infrastructure/event-store/memory-event-store.js';
 import { MemoryReadStore } from '../../src/infrastructure/read-store/memory-read-store.js';
 import type { Projection } from '../../src/projections/projection.js';
@@ -44,8 +45,8 @@ describe('projection runner', () => {
     runner = undefined;
   });
 
-  const start = async (projection: Projection) => {
-    runner = new ProjectionRunner(projection, events, readStore, { decode: (event) => event, retries: 2, retryDelayMs: 5 });
+  const start = async (projection: Projection, options: { batchSize?: number } = {}) => {
+    runner = new ProjectionRunner(projection, events, readStore, { decode: (event) => event, retries: 2, retryDelayMs: 5, ...options });
     await runner.start();
     return runner;
   };
@@ -87,13 +88,30 @@ describe('projection runner', () => {
     assert.deepEqual(await readStore.get('counters', 'b'), { id: 'b', count: 1 }, 'the event after the poison one is not applied');
   });
 
-  it('given a rebuild, then the shadow generation is swapped in with the same documents and the live one kept serving', async () => {
+  it('given a rebuild held mid-way, then queries are served from the live generation until the rebuilt one is swapped in', async () => {
     for (let index = 0; index < 50; index++) await events.appendToStream(`counter-${index % 5}`, [count(String(index % 5))]);
-    const projection = await start(counted());
+    const held = new HeldRebuild();
+    readStore = held;
+    const projection = await start(counted(), { batchSize: 10 });
     assert.equal(await projection.waitFor(await events.headPosition(), 2000), true);
     const before = await readStore.find('counters', { limit: 100 });
+    assert.deepEqual(before.items.map((item) => item.count), [10, 10, 10, 10, 10]);
+
     const rebuilding = projection.rebuild();
-    assert.deepEqual(await readStore.find('counters', { limit: 100 }), before, 'queries are served while it rebuilds');
+    await held.holding;
+    try {
+      // Mid-way: the rebuild has committed its first 10 events to generation 1 and waits to commit the next 10.
+      const checkpoint = await readStore.checkpoint({ projection: 'counters', generation: 1 });
+      assert.ok(checkpoint > 0n && checkpoint < (await events.headPosition()), `generation 1 is part-built (checkpoint ${checkpoint})`);
+      const partial = await readStore.load({ projection: 'counters', generation: 1 }, [{ collection: 'counters', id: '0' }]);
+      assert.deepEqual(partial.get(documentKey('counters', '0'))?.document, { id: '0', count: 2 }, 'generation 1 holds part of the counts');
+      assert.deepEqual(await readStore.find('counters', { limit: 100 }), before, 'queries are served from the live generation while it rebuilds');
+      assert.deepEqual(await readStore.get('counters', '0'), { id: '0', count: 10 });
+      assert.equal((await projection.info()).status, 'rebuilding');
+      assert.equal(await readStore.activeGeneration('counters'), 0);
+    } finally {
+      held.release();
+    }
     await rebuilding;
     assert.equal(await readStore.activeGeneration('counters'), 1);
     assert.deepEqual(await readStore.find('counters', { limit: 100 }), before);
@@ -102,3 +120,29 @@ describe('projection runner', () => {
     assert.deepEqual(await readStore.get('counters', '0'), { id: '0', count: 11 }, 'the swapped-in generation stays live');
   });
 });
+
+/** A memory read store that lets the rebuild (generation 1) commit once, then holds its next commit until released. */
+class HeldRebuild extends MemoryReadStore {
+  readonly holding: Promise<void>;
+  private reached!: () => void;
+  private released!: () => void;
+  private readonly gate = new Promise<void>((resolve) => (this.released = resolve));
+  private rebuildCommits = 0;
+
+  constructor() {
+    super();
+    this.holding = new Promise((resolve) => (this.reached = resolve));
+  }
+
+  release(): void {
+    this.released();
+  }
+
+  override async commit(target: ProjectionTarget, changes: readonly DocumentChange[], checkpoint: bigint): Promise<void> {
+    if (target.generation === 1 && ++this.rebuildCommits === 2) {
+      this.reached();
+      await this.gate;
+    }
+    return super.commit(target, changes, checkpoint);
+  }
+}
