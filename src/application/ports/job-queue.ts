@@ -45,7 +45,10 @@ export interface WorkerOptions {
 }
 
 export interface JobQueue {
-  /** Adds a job unless one with the same id is known; resolves once the queue holds it. */
+  /**
+   * Adds a job unless one with the same id is known; resolves once the queue holds it. Any string is a valid id.
+   * `data` goes through JSON on every adapter: the handler gets what JSON makes of it (dates as ISO strings, undefined as {}).
+   */
   enqueue(name: string, data: unknown, options: JobOptions): Promise<void>;
   /** Starts handling jobs in this process (competing with any other process working on the same queue). */
   work(handler: JobHandler, options?: WorkerOptions): void;

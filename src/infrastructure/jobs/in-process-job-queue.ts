@@ -22,6 +22,9 @@ interface Entry {
   backoff: Backoff;
 }
 
+/** What BullMQ makes of job data (undefined becomes {}), so a handler here gets a copy shaped as in Redis. */
+const throughJson = (data: unknown): unknown => JSON.parse(JSON.stringify(data === undefined ? {} : data));
+
 const defaults = {
   keepCompleted: { count: 1_000, ageMs: 60 * 60_000 },
   keepDeadLettered: 10_000,
@@ -59,7 +62,7 @@ export class InProcessJobQueue implements JobQueue {
     if (this.pending.has(id) || this.completed.has(id) || this.deadLettered.has(id)) return;
     this.pending.add(id);
     const entry: Entry = {
-      job: { id, name, data, attempt: 1, attempts: options.attempts ?? defaultRetry.attempts },
+      job: { id, name, data: throughJson(data), attempt: 1, attempts: options.attempts ?? defaultRetry.attempts },
       backoff: options.backoff ?? defaultRetry.backoff,
     };
     if (options.delayMs && options.delayMs > 0) this.delay(entry, options.delayMs);
