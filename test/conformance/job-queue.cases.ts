@@ -7,6 +7,8 @@ import type { DeadLetter, Job, JobHandler, JobQueue } from '../../src/applicatio
 export interface JobQueueHarness {
   /** A new instance on the named queue (names are unique to a case). */
   open(queueName: string): Promise<JobQueue>;
+  /** Fails fast when the backing server is away, before any case runs. */
+  reachable?(): Promise<void>;
   /** Removes what the named queue left behind, once its instances are closed. */
   dispose?(queueName: string): Promise<void>;
   /** Whether two instances opened on one queue name share its jobs (competing consumers) or each keeps its own. */
@@ -60,6 +62,21 @@ const commonCases: [string, (given: Given) => Promise<void>][] = [
       await queue.enqueue('send-receipt', { orderId: 'o-1', lines: [1, 2] }, { jobId: id });
       await waitUntil(() => seen.length === 1, 'the job ran');
       assert.deepEqual(seen[0], { id, name: 'send-receipt', data: { orderId: 'o-1', lines: [1, 2] }, attempt: 1, attempts: 5 });
+    },
+  ],
+  [
+    'given data JSON cannot keep as it is, then the handler gets what JSON makes of it, and {} for no data',
+    async ({ open, jobId }) => {
+      const queue = await open();
+      const { seen, handler } = recorder();
+      queue.work(handler, { concurrency: 1 });
+      await queue.enqueue('dated', { at: new Date('2026-01-02T03:04:05.000Z'), gone: undefined, kept: 1 }, { jobId: jobId() });
+      await queue.enqueue('empty', undefined, { jobId: jobId() });
+      await waitUntil(() => seen.length === 2, 'both jobs ran');
+      assert.deepEqual(
+        seen.map((job) => job.data),
+        [{ at: '2026-01-02T03:04:05.000Z', kept: 1 }, {}],
+      );
     },
   ],
   [
@@ -350,6 +367,7 @@ const ownJobsCase: [string, (given: Given) => Promise<void>] = [
 export const jobQueueConformance = (name: string, harness: JobQueueHarness, options: { pendingReason?: string } = {}) => {
   describe(`${name}${options.pendingReason ? ` (pending: ${options.pendingReason})` : ''} conforms to the job queue port`, () => {
     const cases = [...commonCases, harness.instances === 'share-jobs' ? sharedJobsCase : ownJobsCase];
+    if (!options.pendingReason && harness.reachable) before(() => harness.reachable!());
     for (const [title, run] of cases) {
       if (options.pendingReason) it(title);
       else
