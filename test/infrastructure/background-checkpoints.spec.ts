@@ -11,10 +11,20 @@ const appendMany = async (store: SqliteEventStore, count: number) => {
   await Promise.all(Array.from({ length: count }, (_, i) => store.appendToStream(`counter-${i}`, [event()])));
 };
 
+/** Waits until `condition` holds (a busy machine only makes this slower), failing after a generous `timeoutMs`. */
+const waitUntil = async (condition: () => boolean, what: () => string, timeoutMs = 20_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(`not within ${timeoutMs} ms: ${what()}`);
+    await sleep(20);
+  }
+};
+
 describe('SQLite event store WAL checkpoints', () => {
   let dir: string;
   let file: string;
-  const databaseBytes = () => statSync(file).size;
+  const bytesOf = (path: string) => statSync(path).size;
+  const databaseBytes = () => bytesOf(file);
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'ledgerflow-checkpoints-'));
@@ -24,19 +34,39 @@ describe('SQLite event store WAL checkpoints', () => {
 
   it('given appends, then a background worker copies them from the WAL into the database file, with no commit doing it', async () => {
     const store = new SqliteEventStore(file);
-    const before = databaseBytes();
-    await appendMany(store, 2000);
-    await sleep(800);
-    assert.ok(databaseBytes() > before + 256 * 1024, `database file grew from ${before} to ${databaseBytes()} bytes`);
-    await store.close();
+    try {
+      const before = databaseBytes();
+      await appendMany(store, 2000);
+      await waitUntil(
+        () => databaseBytes() > before + 256 * 1024,
+        () => `the database file grew from ${before} to ${databaseBytes()} bytes only`,
+      );
+    } finally {
+      await store.close();
+    }
   });
 
   it('given background checkpoints turned off, then appends below the automatic threshold stay in the WAL', async () => {
+    // No fixed sleep: a store with background checkpoints, written beside it, is the clock. Once its worker has
+    // checkpointed twice after the appends (so a whole interval has passed), a worker of this store would have too.
     const store = new SqliteEventStore(file, { backgroundCheckpoints: false });
-    const before = databaseBytes();
-    await appendMany(store, 2000);
-    await sleep(800);
-    assert.ok(databaseBytes() < before + 64 * 1024, `database file stayed at ${databaseBytes()} bytes`);
-    await store.close();
+    const controlFile = join(dir, 'control.sqlite');
+    const control = new SqliteEventStore(controlFile);
+    try {
+      const before = databaseBytes();
+      let controlBefore = bytesOf(controlFile);
+      await Promise.all([appendMany(store, 2000), appendMany(control, 2000)]);
+      for (let round = 1; round <= 2; round++) {
+        await waitUntil(
+          () => bytesOf(controlFile) > controlBefore + 256 * 1024,
+          () => `the control store's worker checkpointed (round ${round}): ${bytesOf(controlFile)} bytes`,
+        );
+        controlBefore = bytesOf(controlFile);
+        if (round === 1) await appendMany(control, 2000);
+      }
+      assert.ok(databaseBytes() < before + 64 * 1024, `database file stayed at ${databaseBytes()} bytes`);
+    } finally {
+      await Promise.all([store.close(), control.close()]);
+    }
   });
 });

@@ -15,7 +15,11 @@ const SALT_BYTES = 16;
 const KEY_BYTES = 32;
 const ENCODED = /^scrypt\$(\d{1,8})\$(\d{1,3})\$(\d{1,3})\$([A-Za-z0-9_-]{16,128})\$([A-Za-z0-9_-]{16,256})$/;
 
-const derive = (password: string, salt: Buffer, keyLength: number, { N, r, p }: ScryptCost): Promise<Buffer> =>
+/** Derives a key with scrypt. Its work depends only on the cost and the key length (and barely on the password). */
+export type DeriveKey = (password: string, salt: Buffer, keyLength: number, cost: ScryptCost) => Promise<Buffer>;
+
+/** scrypt from node:crypto. */
+export const scryptKey: DeriveKey = (password, salt, keyLength, { N, r, p }) =>
   new Promise((resolve, reject) =>
     scrypt(password.normalize('NFKC'), salt, keyLength, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 }, (error, key) =>
       error ? reject(error) : resolve(key),
@@ -33,7 +37,11 @@ const acceptable = ({ N, r, p }: ScryptCost): boolean =>
 export class ScryptPasswordHasher implements PasswordHasher {
   private readonly dummy: string;
 
-  constructor(private readonly cost: ScryptCost = DEFAULT_COST) {
+  /** `derive` is scrypt; a spec may pass one that records what each call asked of it. */
+  constructor(
+    private readonly cost: ScryptCost = DEFAULT_COST,
+    private readonly derive: DeriveKey = scryptKey,
+  ) {
     if (!acceptable(cost)) throw new Error(`unsupported scrypt cost ${JSON.stringify(cost)}`);
     // A well-formed hash of nothing: verifying against it costs what a real verify costs and never succeeds.
     this.dummy = this.encode(randomBytes(SALT_BYTES), randomBytes(KEY_BYTES));
@@ -41,7 +49,7 @@ export class ScryptPasswordHasher implements PasswordHasher {
 
   async hash(password: string): Promise<string> {
     const salt = randomBytes(SALT_BYTES);
-    return this.encode(salt, await derive(password, salt, KEY_BYTES, this.cost));
+    return this.encode(salt, await this.derive(password, salt, KEY_BYTES, this.cost));
   }
 
   async verify(password: string, encoded: string): Promise<boolean> {
@@ -53,7 +61,7 @@ export class ScryptPasswordHasher implements PasswordHasher {
     const expected = Buffer.from(match[5]!, 'base64url');
     // A shorter scrypt output is a prefix of a longer one: a truncated hash must not verify.
     if (salt.length < SALT_BYTES || expected.length < KEY_BYTES) return false;
-    const actual = await derive(password, salt, expected.length, cost);
+    const actual = await this.derive(password, salt, expected.length, cost);
     return timingSafeEqual(actual, expected);
   }
 
