@@ -2,6 +2,7 @@ import {
   BrokenCircuitError,
   circuitBreaker,
   ConsecutiveBreaker,
+  SamplingBreaker,
   ExponentialBackoff,
   handleAll,
   handleWhen,
@@ -24,6 +25,11 @@ export interface ResilientHttpClientOptions {
   retries?: number;
   /** Consecutive failed attempts that open the circuit, and how long it stays open before a trial call. */
   breakAfter?: number;
+  /**
+   * Open the circuit on a share of failed attempts instead (at least `minimumRps` attempts a second over `windowMs`):
+   * for a remote where one request hanging or failing says little about the others.
+   */
+  breakOnRatio?: { ratio: number; windowMs: number; minimumRps: number };
   halfOpenAfterMs?: number;
   /** The backoff between attempts: exponential with decorrelated jitter (cockatiel's default generator). */
   backoff?: { initialDelayMs: number; maxDelayMs: number };
@@ -87,7 +93,9 @@ export class ResilientHttpClient {
     this.timeoutMs = options.timeoutMs ?? 1_000;
     const breaker = circuitBreaker(handleAll, {
       halfOpenAfter: options.halfOpenAfterMs ?? 10_000,
-      breaker: new ConsecutiveBreaker(options.breakAfter ?? 5),
+      breaker: options.breakOnRatio
+        ? new SamplingBreaker({ threshold: options.breakOnRatio.ratio, duration: options.breakOnRatio.windowMs, minimumRps: options.breakOnRatio.minimumRps })
+        : new ConsecutiveBreaker(options.breakAfter ?? 5),
     });
     breaker.onBreak(() => logger?.warn({ remote: name }, `${name} circuit opened: calls fail fast until a trial call succeeds`));
     breaker.onReset(() => logger?.info({ remote: name }, `${name} circuit closed`));

@@ -36,6 +36,9 @@ export const sagasModule: PlatformModule = {
         new HttpPaymentGateway({
           baseUrl: () => config.PAYMENT_GATEWAY_URL ?? ctx.get(TOKENS.PaymentSimulatorUrl).get(),
           timeoutMs: config.PAYMENT_GATEWAY_TIMEOUT_MS,
+          // A charge that hangs or is refused says little about the next one (tok_timeout, tok_flaky): the circuit
+          // opens when nearly every call fails, not after a run of failures that a few such charges would make.
+          breakOnRatio: { ratio: 0.9, windowMs: 10_000, minimumRps: 5 },
           logger: ctx.get(TOKENS.Logger),
         }),
     );

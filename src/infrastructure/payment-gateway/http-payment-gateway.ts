@@ -18,6 +18,8 @@ export interface HttpPaymentGatewayOptions {
   retries?: number;
   /** Consecutive failed attempts that open the circuit, and how long it stays open before a trial call. */
   breakAfter?: number;
+  /** Open the circuit on a share of failed attempts instead of a run of them. */
+  breakOnRatio?: { ratio: number; windowMs: number; minimumRps: number };
   halfOpenAfterMs?: number;
   logger?: Logger;
 }
@@ -48,9 +50,9 @@ export class HttpPaymentGateway implements PaymentGateway {
   private readonly baseUrl: () => string | undefined;
 
   constructor(options: HttpPaymentGatewayOptions) {
-    const { baseUrl, timeoutMs, retries, breakAfter, halfOpenAfterMs, logger } = options;
+    const { baseUrl, timeoutMs, retries, breakAfter, breakOnRatio, halfOpenAfterMs, logger } = options;
     this.baseUrl = typeof baseUrl === 'string' ? () => baseUrl : baseUrl;
-    this.http = new ResilientHttpClient({ name: 'payment gateway', timeoutMs, retries, breakAfter, halfOpenAfterMs, logger });
+    this.http = new ResilientHttpClient({ name: 'payment gateway', timeoutMs, retries, breakAfter, breakOnRatio, halfOpenAfterMs, logger });
   }
 
   async charge({ orderId, amount, token }: { orderId: string; amount: Money; token: string }): Promise<ChargeOutcome> {
