@@ -1,21 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
-import { MarketStatus } from '../../src/domain/markets/events.js';
-import { OrderStatus } from '../../src/domain/orders/events.js';
-import {
-  CloseMarketBody,
-  CreateMarketBody,
-  MarketListQuery,
-  MarketResponse,
-  PlacePositionBody,
-  ResolveMarketBody,
-} from '../../src/infrastructure/http/schemas/markets.js';
-import { CancelOrderBody, OrderListQuery, OrderResponse, PlaceOrderBody } from '../../src/infrastructure/http/schemas/orders.js';
-import { AdjustStockBody, ChangePriceBody, CreateProductBody, ProductListQuery, ProductResponse } from '../../src/infrastructure/http/schemas/products.js';
-import { RegisterUserBody, RenameUserBody, TokenRequestBody, UserResponse } from '../../src/infrastructure/http/schemas/users.js';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
 import { type Customer, startTestPlatform, type TestPlatform } from '../support/http-platform.js';
-import { type Answer, httpClient } from './api-client.js';
+import { afterWrite, type Answer, httpClient, uniqueEmail } from './api-client.js';
 
 type Json = any;
 type Who = 'anyone' | 'signed-in' | 'admin';
@@ -46,6 +34,7 @@ const CONTRACT: readonly [method: string, path: string, who: Who][] = [
   ['POST', '/api/v1/markets/{id}/resolve', 'admin'],
   ['GET', '/api/v1/sagas/{id}', 'admin'],
   ['GET', '/api/v1/sagas', 'admin'],
+  ['POST', '/api/v1/sagas/{id}/retry', 'admin'],
   ['GET', '/api/v1/projections', 'admin'],
   ['POST', '/api/v1/projections/{name}/rebuild', 'admin'],
   ['GET', '/health/live', 'anyone'],
@@ -54,30 +43,37 @@ const CONTRACT: readonly [method: string, path: string, who: Who][] = [
   ['GET', '/openapi.json', 'anyone'],
 ];
 
-/** The body schema each command route parses with (see src/infrastructure/http/routes/*.ts). */
-const BODIES: Readonly<Record<string, z.ZodType>> = {
-  'POST /api/v1/users': RegisterUserBody,
-  'POST /api/v1/auth/token': TokenRequestBody,
-  'PATCH /api/v1/users/{id}': RenameUserBody,
-  'POST /api/v1/products': CreateProductBody,
-  'PUT /api/v1/products/{id}/price': ChangePriceBody,
-  'POST /api/v1/products/{id}/stock-adjustments': AdjustStockBody,
-  'POST /api/v1/orders': PlaceOrderBody,
-  'POST /api/v1/orders/{id}/cancel': CancelOrderBody,
-  'POST /api/v1/markets': CreateMarketBody,
-  'POST /api/v1/markets/{id}/positions': PlacePositionBody,
-  'POST /api/v1/markets/{id}/close': CloseMarketBody,
-  'POST /api/v1/markets/{id}/resolve': ResolveMarketBody,
-};
+/** Command routes that take a JSON body. */
+const BODIES = new Set([
+  'POST /api/v1/users',
+  'POST /api/v1/auth/token',
+  'PATCH /api/v1/users/{id}',
+  'POST /api/v1/products',
+  'PUT /api/v1/products/{id}/price',
+  'POST /api/v1/products/{id}/stock-adjustments',
+  'POST /api/v1/orders',
+  'POST /api/v1/orders/{id}/cancel',
+  'POST /api/v1/markets',
+  'POST /api/v1/markets/{id}/positions',
+  'POST /api/v1/markets/{id}/close',
+  'POST /api/v1/markets/{id}/resolve',
+  'POST /api/v1/sagas/{id}/retry',
+]);
 
 /** Commands the contract lets go without a body (read as `{}`). */
-const OPTIONAL_BODIES = new Set(['POST /api/v1/orders/{id}/cancel', 'POST /api/v1/markets/{id}/close']);
+const OPTIONAL_BODIES = new Set(['POST /api/v1/orders/{id}/cancel', 'POST /api/v1/markets/{id}/close', 'POST /api/v1/sagas/{id}/retry']);
 
-const QUERIES: Readonly<Record<string, z.ZodObject>> = {
-  'GET /api/v1/products': ProductListQuery,
-  'GET /api/v1/orders': OrderListQuery,
-  'GET /api/v1/markets': MarketListQuery,
+/** Response headers (by name, or status and name) the document lists that an answer sends only in some cases, and when. */
+const CONDITIONAL_HEADERS: Readonly<Record<string, string>> = {
+  'Idempotent-Replayed': 'only on the replayed answer to a repeated Idempotency-Key',
+  '409 Retry-After': 'only on the 409 for a request with the same Idempotency-Key still in progress, not on a conflict of the route',
 };
+
+/** Query parameters whose valid values the server knows better than any schema, and why. */
+const SERVER_CHECKED_QUERY: Readonly<Record<string, string>> = { cursor: 'a cursor is only one the server gave out' };
+
+/** Routes whose success the walk through the API cannot bring about, and why. */
+const NO_SUCCESS_IN_WALK: Readonly<Record<string, string>> = { 'POST /api/v1/sagas/{id}/retry': 'only a failed saga can be retried' };
 
 /** GETs that read a read model (X-Min-Position), and those of a single resource (ETag). */
 const READ_MODEL_GETS = [
@@ -134,9 +130,24 @@ const inlined = (doc: Json, node: Json): Json => {
   return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, inlined(doc, value)]));
 };
 
-const standalone = (schema: z.ZodType, io: 'input' | 'output'): Json => {
-  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { io }) as Json;
-  return json;
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+
+/**
+ * Validates JSON values against the served document's schemas, as any OpenAPI 3.1 client would: Ajv's JSON Schema
+ * draft 2020-12 validator (with the formats the document names), not the zod schemas the document was made from.
+ */
+const documentValidator = (doc: Json) => {
+  const ajv = new Ajv2020({ strict: true, allErrors: true });
+  addFormats(ajv);
+  const compiled = new Map<string, ValidateFunction>();
+  return (where: string, schema: Json, value: unknown): string | undefined => {
+    let validate = compiled.get(where);
+    if (!validate) {
+      validate = ajv.compile(inlined(doc, schema));
+      compiled.set(where, validate);
+    }
+    return validate(value) ? undefined : ajv.errorsText(validate.errors);
+  };
 };
 
 const walk = (node: Json, visit: (value: Json, path: string) => void, path = '#'): void => {
@@ -164,12 +175,15 @@ describe('OpenAPI document (GET /openapi.json)', () => {
   const parameters = (op: Json): Json[] => (op.parameters ?? []).map((parameter: Json) => resolved(doc, parameter));
   const headerParameter = (op: Json, name: string) => parameters(op).find((parameter) => parameter.in === 'header' && parameter.name === name);
   const responseHeaders = (op: Json, status: string): string[] => Object.keys(resolved(doc, op.responses[status])?.headers ?? {});
+  let validate: ReturnType<typeof documentValidator>;
 
   before(async () => {
-    platform = await startTestPlatform();
+    // Sign-in failures are part of the walk: the per-email lockout is out of its way.
+    platform = await startTestPlatform({ SIGNIN_FAILURES_PER_EMAIL: '1000' });
     call = httpClient(platform.url);
     served = await call('GET', '/openapi.json', { headers: { 'X-Correlation-Id': 'openapi-spec' } });
     doc = served.body;
+    validate = documentValidator(doc);
     admin = await platform.adminToken();
     ada = await platform.registerCustomer('Ada');
   });
@@ -210,7 +224,7 @@ describe('OpenAPI document (GET /openapi.json)', () => {
 
   it('gives every command with a body a JSON requestBody whose schema rejects unknown properties', () => {
     for (const [key, , method, op] of operations(doc)) {
-      if (!['post', 'put', 'patch'].includes(method) || !(key in BODIES)) {
+      if (!['post', 'put', 'patch'].includes(method) || !BODIES.has(key)) {
         assert.equal(op.requestBody, undefined, `${key} takes no body`);
         continue;
       }
@@ -223,45 +237,207 @@ describe('OpenAPI document (GET /openapi.json)', () => {
     }
   });
 
-  it('takes its request schemas from the zod schemas the routes validate with', () => {
-    // The sample the contract names: CreateProductBody's required list is the document's.
-    const createProduct = resolved(doc, operation('POST', '/api/v1/products').requestBody.content['application/json'].schema);
-    assert.deepEqual(createProduct.required, z.toJSONSchema(CreateProductBody, { io: 'input' }).required);
-    assert.deepEqual(createProduct.required, ['sku', 'name', 'price', 'initialStock']);
-    assert.deepEqual(Object.keys(createProduct.properties), Object.keys(CreateProductBody.shape));
+  /** Answers of the walk through the API, and valid request bodies it sent (with the request), by operation. */
+  const answered = new Map<string, Set<number>>();
+  const samples = new Map<string, { url: string; token: string | undefined; body: Json }>();
 
-    // And every body, whole: the document's schema (refs inlined) is zod's input JSON Schema of the route's body schema.
-    for (const [key, schema] of Object.entries(BODIES)) {
-      const [method, path] = key.split(' ') as [string, string];
-      const documented = inlined(doc, operation(method, path).requestBody.content['application/json'].schema);
-      assert.deepEqual(documented, standalone(schema, 'input'), key);
+  /** The request schema of an operation's JSON body. */
+  const requestSchema = (key: string): Json => {
+    const [method, path] = key.split(' ') as [string, string];
+    return operation(method, path)?.requestBody?.content?.['application/json']?.schema;
+  };
+
+  /**
+   * Sends a request to a route of the document (path template + values), and checks the answer against what the
+   * document says of that route: the status is one it lists, the media type one it lists for that status, the body
+   * valid against that schema, every header it lists there sent. A JSON body sent is checked against the request
+   * schema too: the document must call it valid exactly when the server does not refuse it with 400.
+   */
+  const send = async (
+    method: string,
+    path: string,
+    options: { values?: Record<string, string>; query?: string; token?: string; body?: unknown; raw?: { type: string; text: string }; headers?: Record<string, string> } = {},
+    expected?: number,
+  ): Promise<Answer> => {
+    const key = keyOf(method, path);
+    const op = operation(method, path);
+    assert.ok(op, `${key} is documented`);
+    const url = path.replace(/\{(\w+)\}/g, (_whole, name: string) => encodeURIComponent(options.values?.[name] ?? assert.fail(`${key}: no value for {${name}}`))) + (options.query ?? '');
+    const response = await fetch(`${platform.url}${url}`, {
+      method,
+      headers: {
+        ...(options.token === undefined ? {} : { Authorization: `Bearer ${options.token}` }),
+        ...(options.body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...(options.raw === undefined ? {} : { 'Content-Type': options.raw.type }),
+        ...options.headers,
+      },
+      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+      ...(options.raw === undefined ? {} : { body: options.raw.text }),
+    });
+    const text = await response.text();
+    const type = (response.headers.get('Content-Type') ?? '').split(';')[0]!.trim();
+    const body: Json = /json$/.test(type) && text !== '' ? JSON.parse(text) : text;
+    const answer: Answer = { status: response.status, headers: response.headers, body };
+    const what = `${key} answered ${answer.status} ${text.slice(0, 300)}`;
+    if (expected !== undefined) assert.equal(answer.status, expected, what);
+
+    const documented = resolved(doc, op.responses[String(answer.status)]);
+    assert.ok(documented, `${what}: a status the document does not list (${Object.keys(op.responses).join(', ')})`);
+    const media = Object.entries((documented.content ?? {}) as Record<string, Json>).find(([name]) => name.split(';')[0]!.trim() === type);
+    if (documented.content) {
+      assert.ok(media, `${what}: sent as ${type}, documented as ${Object.keys(documented.content).join(', ')}`);
+      const error = validate(`${key} ${answer.status} ${media[0]}`, media[1].schema, body);
+      assert.equal(error, undefined, `${what}: the body does not match the documented schema: ${error}`);
+    } else assert.equal(text, '', `${what}: the document says this answer has no body`);
+    for (const [name, header] of Object.entries((documented.headers ?? {}) as Record<string, Json>)) {
+      const value = answer.headers.get(name);
+      if (value === null) {
+        assert.ok(name in CONDITIONAL_HEADERS || `${answer.status} ${name}` in CONDITIONAL_HEADERS, `${what}: the documented ${name} header is missing`);
+        continue;
+      }
+      const error = validate(`${key} ${answer.status} header ${name}`, resolved(doc, header).schema, value);
+      assert.equal(error, undefined, `${what}: header ${name}: ${value} does not match the documented schema: ${error}`);
     }
 
-    // Query parameters are the keys of the route's query schema, each with its own schema and optionality.
-    for (const [key, schema] of Object.entries(QUERIES)) {
-      const [method, path] = key.split(' ') as [string, string];
-      const query = parameters(operation(method, path)).filter((parameter) => parameter.in === 'query');
-      assert.deepEqual(
-        query.map((parameter) => parameter.name),
-        Object.keys(schema.shape),
-        key,
-      );
-      for (const parameter of query) {
-        const field = schema.shape[parameter.name] as z.ZodType;
-        assert.deepEqual(parameter.schema, standalone(field, 'input'), `${key} ?${parameter.name}`);
-        assert.equal(parameter.required, !field.isOptional(), `${key} ?${parameter.name} required`);
+    if (options.body !== undefined && requestSchema(key)) {
+      const refused = validate(`${key} request`, requestSchema(key), options.body);
+      assert.equal(answer.status === 400, refused !== undefined, `${what}: the document ${refused ? `refuses the body (${refused})` : 'accepts the body'}`);
+      if (refused === undefined && answer.status < 300) samples.set(key, { url, token: options.token, body: options.body });
+    }
+    if (!answered.has(key)) answered.set(key, new Set());
+    answered.get(key)!.add(answer.status);
+    return answer;
+  };
+
+  it('answers, on a walk through every route, only what the document says (status, media type, body schema, headers)', async function () {
+    this.timeout(60_000);
+    for (const path of ['/health/live', '/health/ready', '/metrics', '/openapi.json', '/.well-known/jwks.json']) await send('GET', path, {}, 200);
+
+    // Users and sign-in
+    const email = uniqueEmail('walker');
+    const password = 'walker-password-1';
+    const user = await send('POST', '/api/v1/users', { body: { email, password, name: 'Walker' } }, 201);
+    await send('POST', '/api/v1/users', { body: { email, password, name: 'Walker again' } }, 409);
+    await send('POST', '/api/v1/users', { body: { email: 'not an email', password, name: 'Walker' } }, 400);
+    const token = (await send('POST', '/api/v1/auth/token', { body: { email, password } }, 200)).body.accessToken as string;
+    await send('POST', '/api/v1/auth/token', { body: { email, password: 'not-the-password' } }, 401);
+    await send('GET', '/api/v1/users/me', { token, headers: afterWrite(user) }, 200);
+    await send('GET', '/api/v1/users/me', {}, 401);
+    const self = { values: { id: user.body.id as string }, token };
+    await send('GET', '/api/v1/users/{id}', { ...self, headers: afterWrite(user) }, 200);
+    await send('GET', '/api/v1/users/{id}', { values: { id: ada.id }, token });
+    await send('PATCH', '/api/v1/users/{id}', { ...self, body: { name: 'Walker Two' }, headers: { 'If-Match': '"0"' } }, 200);
+    await send('PATCH', '/api/v1/users/{id}', { ...self, body: { name: 'Walker Three' }, headers: { 'If-Match': '"0"' } }, 412);
+
+    // Products
+    const newProduct = { sku: `WALK-${randomUUID().slice(0, 8)}`, name: 'Lamp', description: 'brass', price: { amount: 1999, currency: 'EUR' }, initialStock: 5 };
+    const product = await send('POST', '/api/v1/products', { token: admin, body: newProduct }, 201);
+    const productId = { values: { id: product.body.id as string } };
+    await send('POST', '/api/v1/products', { token: admin, body: newProduct }, 409);
+    await send('POST', '/api/v1/products', { token, body: newProduct }, 403);
+    await send('POST', '/api/v1/products', { body: newProduct }, 401);
+    await send('POST', '/api/v1/products', { token: admin, raw: { type: 'application/x-www-form-urlencoded', text: 'sku=x' } }, 415);
+    await send('POST', '/api/v1/products', { token: admin, raw: { type: 'application/json', text: '{"sku":' } }, 400);
+    await send('GET', '/api/v1/products', { query: `?q=${newProduct.sku}`, headers: afterWrite(product) }, 200);
+    await send('GET', '/api/v1/products', { query: '?limit=101' }, 400);
+    await send('GET', '/api/v1/products/{id}', { ...productId, headers: afterWrite(product) }, 200);
+    await send('GET', '/api/v1/products/{id}', { values: { id: randomUUID() } }, 404);
+    await send('GET', '/api/v1/products/{id}', { ...productId, headers: { 'X-Min-Position': '999999999' } }, 503);
+    await send('PUT', '/api/v1/products/{id}/price', { ...productId, token: admin, body: { price: { amount: 2499, currency: 'EUR' } }, headers: { 'If-Match': '"0"' } }, 200);
+    await send('PUT', '/api/v1/products/{id}/price', { ...productId, token: admin, body: { price: { amount: 999, currency: 'EUR' } }, headers: { 'If-Match': '"0"' } }, 412);
+    await send('POST', '/api/v1/products/{id}/stock-adjustments', { ...productId, token: admin, body: { delta: 3, reason: 'count' } }, 200);
+    await send('POST', '/api/v1/products/{id}/stock-adjustments', { ...productId, token: admin, body: { delta: -100, reason: 'count' } }, 422);
+
+    // Orders
+    const order = await send('POST', '/api/v1/orders', { token, body: { items: [{ productId: product.body.id, quantity: 1 }], paymentToken: 'tok_visa' } }, 202);
+    const orderId = { values: { id: order.body.id as string } };
+    await send('GET', '/api/v1/orders/{id}', { ...orderId, token, headers: afterWrite(order) }, 200);
+    await send('GET', '/api/v1/orders/{id}', { ...orderId, token: ada.token, headers: afterWrite(order) }, 404);
+    await send('GET', '/api/v1/orders', { token, headers: afterWrite(order) }, 200);
+    await send('GET', '/api/v1/orders', { token, query: '?status=shipped' }, 400);
+    await send('POST', '/api/v1/orders/{id}/cancel', { ...orderId, token, body: {} }, 202);
+
+    // Markets
+    const closesAt = new Date(Date.now() + 60 * 60 * 1000).toISOString();
+    const market = await send('POST', '/api/v1/markets', { token: admin, body: { question: 'Rain tomorrow?', outcomes: ['yes', 'no'], closesAt } }, 201);
+    const marketId = { values: { id: market.body.id as string } };
+    await send('GET', '/api/v1/markets', { query: '?status=open', headers: afterWrite(market) }, 200);
+    await send('GET', '/api/v1/markets/{id}', { ...marketId, headers: afterWrite(market) }, 200);
+    const staked = await send('POST', '/api/v1/markets/{id}/positions', { ...marketId, token, body: { outcome: 'yes', stake: 10 } }, 201);
+    await send('POST', '/api/v1/markets/{id}/positions', { ...marketId, token, body: { outcome: 'maybe', stake: 10 } }, 422);
+    await send('GET', '/api/v1/markets/{id}/positions/me', { ...marketId, token, headers: afterWrite(staked) }, 200);
+    await send('POST', '/api/v1/markets/{id}/close', { ...marketId, token: admin, body: {} }, 200);
+    await send('POST', '/api/v1/markets/{id}/resolve', { ...marketId, token: admin, body: { winningOutcome: 'yes' } }, 200);
+    await send('POST', '/api/v1/markets/{id}/resolve', { ...marketId, token, body: { winningOutcome: 'yes' } }, 403);
+
+    // Sagas (while the routes may not be served yet, see MAY_BE_PENDING) and projections
+    for (const [method, path] of [['GET', '/api/v1/sagas'], ['GET', '/api/v1/sagas/{id}'], ['POST', '/api/v1/sagas/{id}/retry']] as const) {
+      const probe = await fetch(`${platform.url}${path.replace('{id}', order.body.id)}`, { method, headers: { Authorization: `Bearer ${admin}` } });
+      const unknownRoute = probe.status === 404 && ((await probe.json()) as { detail?: string }).detail === 'no such route';
+      if (unknownRoute && MAY_BE_PENDING.has(keyOf(method, path))) continue;
+      await send(method, path, { ...orderId, token: admin, ...(method === 'POST' ? { body: {} } : {}) });
+    }
+    await send('GET', '/api/v1/projections', { token: admin }, 200);
+    await send('GET', '/api/v1/projections', { token }, 403);
+    await send('POST', '/api/v1/projections/{name}/rebuild', { values: { name: 'products' }, token: admin }, 202);
+    await send('POST', '/api/v1/projections/{name}/rebuild', { values: { name: 'no_such_projection' }, token: admin }, 404);
+
+    // Every route of the contract was answered, and with a success unless the walk cannot bring one about.
+    for (const [method, path] of CONTRACT) {
+      const key = keyOf(method, path);
+      const statuses = [...(answered.get(key) ?? [])];
+      if (statuses.length === 0 && MAY_BE_PENDING.has(key)) continue;
+      assert.ok(statuses.length > 0, `${key} was called on the walk`);
+      if (!(key in NO_SUCCESS_IN_WALK)) assert.ok(statuses.some((status) => status < 300), `${key} succeeded on the walk (answered ${statuses.join(', ')})`);
+    }
+  });
+
+  it('refuses a request body with 400 exactly when the document calls it invalid (each property missing, null, of another type)', async function () {
+    this.timeout(60_000);
+    assert.deepEqual(
+      [...samples.keys()].sort(),
+      [...BODIES].filter((key) => !(key in NO_SUCCESS_IN_WALK) && !(MAY_BE_PENDING.has(key) && !answered.has(key))).sort(),
+      'the walk sent a valid body to every command with one',
+    );
+    for (const [key, { url, token, body }] of samples) {
+      const [method] = key.split(' ') as [string];
+      const schema = requestSchema(key);
+      const mutations: [string, Json][] = [];
+      for (const name of Object.keys(resolved(doc, schema).properties ?? {})) {
+        const { [name]: _left, ...without } = body;
+        mutations.push([`without ${name}`, without]);
+        for (const value of [null, {}, [], -1, '', 'x'.repeat(5000)]) mutations.push([`${name} = ${JSON.stringify(value).slice(0, 20)}`, { ...body, [name]: value }]);
+      }
+      for (const [what, mutated] of mutations) {
+        const refused = validate(`${key} request`, schema, mutated);
+        const answer = await call(method, url, { token, body: mutated });
+        assert.equal(
+          answer.status === 400,
+          refused !== undefined,
+          `${key} with ${what}: the document ${refused ? `refuses it (${refused})` : 'accepts it'}, the server answered ${answer.status} ${JSON.stringify(answer.body)}`,
+        );
       }
     }
-    const statusOf = (path: string) => parameters(operation('GET', path)).find((parameter) => parameter.name === 'status').schema.enum;
-    assert.deepEqual(statusOf('/api/v1/orders'), OrderStatus.options);
-    assert.deepEqual(statusOf('/api/v1/markets'), MarketStatus.options);
+  });
 
-    // Answers come from the response schemas (as zod outputs them).
-    for (const [name, schema] of [['Product', ProductResponse], ['Order', OrderResponse], ['Market', MarketResponse], ['User', UserResponse]] as const) {
-      const documented = doc.components.schemas[name];
-      const zodOutput = standalone(schema, 'output');
-      assert.deepEqual(documented.required, zodOutput.required, name);
-      assert.deepEqual(Object.keys(documented.properties), Object.keys(zodOutput.properties), name);
+  it('refuses a query parameter with 400 exactly when the document calls it invalid', async () => {
+    for (const [key, path, method, op] of operations(doc)) {
+      if (method !== 'get') continue;
+      for (const parameter of parameters(op).filter((candidate) => candidate.in === 'query')) {
+        const schema = parameter.schema;
+        const values = ['', 'x', '0', '1', '100', '101', '-1', '1.5', ...(resolved(doc, schema).enum ?? []).map(String)];
+        for (const value of values) {
+          const typed = /^-?\d+(\.\d+)?$/.test(value) && ['integer', 'number'].includes(resolved(doc, schema).type) ? Number(value) : value;
+          const refused = validate(`${key} ?${parameter.name}`, schema, typed);
+          const answer = await call('GET', `${path}?${parameter.name}=${encodeURIComponent(value)}`, { token: admin });
+          if (refused === undefined && answer.status === 400 && parameter.name in SERVER_CHECKED_QUERY) continue;
+          assert.equal(
+            answer.status === 400,
+            refused !== undefined,
+            `${key} ?${parameter.name}=${value}: the document ${refused ? `refuses it (${refused})` : 'accepts it'}, the server answered ${answer.status} ${JSON.stringify(answer.body)}`,
+          );
+        }
+      }
     }
   });
 
@@ -407,7 +583,7 @@ describe('OpenAPI document (GET /openapi.json)', () => {
 
   it('says of every strict body what the server does: an unknown property is 400', async () => {
     const sample = randomUUID();
-    for (const key of Object.keys(BODIES)) {
+    for (const key of BODIES) {
       const [method, path] = key.split(' ') as [string, string];
       const self = path === '/api/v1/users/{id}';
       const answer = await call(method, path.replace('{id}', self ? ada.id : sample), { token: self ? ada.token : admin, body: { bogus: 1 } });
@@ -418,21 +594,5 @@ describe('OpenAPI document (GET /openapi.json)', () => {
         `${key} names the unknown property: ${JSON.stringify(answer.body)}`,
       );
     }
-  });
-
-  it('describes answers the way the server sends them (a product, a user)', async () => {
-    const created = await call('POST', '/api/v1/products', {
-      token: admin,
-      body: { sku: `SKU-${randomUUID()}`, name: 'Lamp', price: { amount: 1999, currency: 'EUR' }, initialStock: 3 },
-    });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    const product = await call('GET', created.headers.get('Location')!, { headers: { 'X-Min-Position': created.headers.get('X-Position')! } });
-    assert.equal(product.status, 200, JSON.stringify(product.body));
-    assert.deepEqual(Object.keys(product.body).sort(), Object.keys(doc.components.schemas.Product.properties).sort());
-    assert.ok(ProductResponse.safeParse(product.body).success, JSON.stringify(product.body));
-
-    const me = await call('GET', '/api/v1/users/me', { token: ada.token });
-    assert.equal(me.status, 200, JSON.stringify(me.body));
-    assert.deepEqual(Object.keys(me.body).sort(), Object.keys(doc.components.schemas.User.properties).sort());
   });
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
-const Email = z.string().trim().max(254).pipe(z.email());
+// The document shows the input side of a pipe (a string of at most 254): `format` says it must be an email too.
+const Email = z.string().trim().max(254).pipe(z.email()).meta({ format: 'email' });
 const Name = z.string().trim().min(1).max(100);
 
 export const RegisterUserBody = z.strictObject({
