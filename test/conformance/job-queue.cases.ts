@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeadLetter, Job, JobHandler, JobQueue } from '../../src/application/ports/job-queue.js';
+import { type NotConfigured, pendingByDesign } from '../support/pending-by-design.js';
 
 /** How a spec gets queues of one adapter. */
 export interface JobQueueHarness {
@@ -364,12 +365,14 @@ const ownJobsCase: [string, (given: Given) => Promise<void>] = [
 ];
 
 /** The same cases on every JobQueue adapter. */
-export const jobQueueConformance = (name: string, harness: JobQueueHarness, options: { pendingReason?: string } = {}) => {
-  describe(`${name}${options.pendingReason ? ` (pending: ${options.pendingReason})` : ''} conforms to the job queue port`, () => {
+export const jobQueueConformance = (name: string, harness: JobQueueHarness, options: { notHere?: NotConfigured } = {}) => {
+  const suite = `${name} conforms to the job queue port`;
+  const pending = pendingByDesign(suite, options.notHere);
+  describe(suite, () => {
     const cases = [...commonCases, harness.instances === 'share-jobs' ? sharedJobsCase : ownJobsCase];
-    if (!options.pendingReason && harness.reachable) before(() => harness.reachable!());
+    if (!pending && harness.reachable) before(() => harness.reachable!());
     for (const [title, run] of cases) {
-      if (options.pendingReason) it(title);
+      if (pending) pending.add(title);
       else
         it(title, async () => {
           const queueName = `conformance-${randomUUID()}`;

@@ -36,5 +36,5 @@ jobQueueConformance(
     },
     instances: 'share-jobs',
   },
-  redisUrl ? {} : { pendingReason: 'set REDIS_URL to run against redis-server' },
+  redisUrl ? {} : { notHere: { needs: 'REDIS_URL', reason: 'no Redis: set REDIS_URL to run against redis-server' } },
 );
