@@ -52,6 +52,8 @@ export interface RebuildResult {
   documents: Record<string, number>;
   checks: { name: string; expected: number; actual: number; pass: boolean }[];
   readModelBytes: number | null;
+  /** MongoDB only: the write guard the store chose for the server (see MongoWriteGuard). */
+  writeGuard?: string;
 }
 
 const hrtimeUs = (): number => Number(process.hrtime.bigint() / 1000n);
@@ -140,6 +142,7 @@ export const runRebuild = async (job: RebuildJob): Promise<RebuildResult> => {
   const sqliteEvents = new SqliteEventStore(job.eventsFile);
   const store: ReadStore =
     job.target.kind === 'sqlite' ? new SqliteReadStore(job.target.file) : await MongoReadStore.connect(job.target.url, job.target.db);
+  const writeGuard = store instanceof MongoReadStore ? await store.writeGuard() : undefined;
   const times = job.timers ? emptyTimes() : null;
   const bounded = job.head === undefined ? sqliteEvents : boundedAt(sqliteEvents, BigInt(job.head));
   const events = times ? timedEventStore(bounded, times) : bounded;
@@ -190,6 +193,7 @@ export const runRebuild = async (job: RebuildJob): Promise<RebuildResult> => {
       documents: observed.documents,
       checks: checksOf(observed, job.expect),
       readModelBytes: job.target.kind === 'sqlite' ? statSync(job.target.file).size : null,
+      ...(writeGuard === undefined ? {} : { writeGuard }),
     };
   } finally {
     observer.disconnect();

@@ -192,13 +192,11 @@ export const markdown = (report: Report): string => {
     const { rebuild, events } = report.mongo;
     lines.push(`- MongoDB read models: ${checkLine(rebuild)}; database dropped afterwards.`);
     lines.push(`- The MongoDB row rebuilds only the first ${fmt(events)} events of the same history (\`rebuildProjections\` bounded at that position).`);
-    if (report.mongo.ferretdb)
+    if (rebuild.writeGuard !== undefined)
       lines.push(
-        "- FerretDB 1.24's SQLite backend only pushes a bare `{ _id }` filter down to SQLite: the read store's position-guarded writes " +
-        '(`{ _id, _position: { $lt } }`, which keep a replayed batch from applying twice without transactions) scan the whole collection, ' +
-        'so the cost of each write grows with the collection and a rebuild into FerretDB is quadratic (while writing this bench: ~10 s for 10,000 events, ~30 s for 20,000, ~130 s for 40,000); ' +
-        'a 200,000-event rebuild would take hours. On MongoDB the same filters use the `_id` index. Override with BENCH_PROJ_MONGO_EVENTS.',
-    );
+        `- MongoDB write guard: \`${rebuild.writeGuard}\` (chosen by \`MongoReadStore\` for this server${report.mongo.ferretdb ? ', FerretDB' : ''}; see \`MongoWriteGuard\`). ` +
+          'Override the MongoDB row\'s size with BENCH_PROJ_MONGO_EVENTS.',
+      );
   } else lines.push(`- MongoDB row skipped: ${report.mongo.skipped}.`);
   lines.push(`- Whole bench run: ${report.totalSeconds.toFixed(0)} s. Sizes and options: ${Object.entries(report.config).map(([k, v]) => `${k}=${v ?? 'default'}`).join(', ')}.`);
   lines.push('');

@@ -41,8 +41,9 @@ const SCHEMA = `
  * (both are JSON.stringify output): one string per row to cross into JS and one JSON.parse, instead of eight
  * columns and two parses: about 10–15% less CPU per event read.
  */
-const ROW_JSON = `'[' || position || ',' || json_quote(stream_id) || ',' || revision || ',' || json_quote(event_id) || ',' || json_quote(type) || ',' || data || ',' || metadata || ',' || recorded_at || ']'`;
-const PAGE = 1000;
+export const ROW_JSON = `'[' || position || ',' || json_quote(stream_id) || ',' || revision || ',' || json_quote(event_id) || ',' || json_quote(type) || ',' || data || ',' || metadata || ',' || recorded_at || ']'`;
+/** Rows a readAll page fetches. */
+export const READ_PAGE = 1000;
 /**
  * Pages written to the WAL before a commit checkpoints it (SQLite's default is 1000). Event ids are random UUIDs,
  * so each append dirties leaf pages of the event_id index all over the file; checkpointing less often writes each
@@ -50,7 +51,7 @@ const PAGE = 1000;
  * With a background checkpointer this is only the backstop, should the worker ever fall behind.
  */
 export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
-const WAL_AUTOCHECKPOINT_BACKSTOP_PAGES = 20_000;
+export const WAL_AUTOCHECKPOINT_BACKSTOP_PAGES = 20_000;
 
 export interface SqliteEventStoreOptions {
   synchronous?: SqliteSynchronous;
@@ -212,8 +213,8 @@ export class SqliteEventStore implements EventStore {
         statement = this.filteredStatement(options.filter, backwards ? '<' : '>', backwards ? 'DESC' : 'ASC');
         params = filterSql(options.filter).params;
       }
-      const rows = statement.all(cursor, ...params, Math.min(PAGE, remaining)) as string[];
-      last = rows.length < PAGE;
+      const rows = statement.all(cursor, ...params, Math.min(READ_PAGE, remaining)) as string[];
+      last = rows.length < READ_PAGE;
       remaining -= rows.length;
       if (rows.length > 0) cursor = positionOf(rows[rows.length - 1]!);
       return rows;
