@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Config, loadConfig, runsProjections } from './config/config.js';
+import { type Config, loadConfig, runsProjections, runsSagas } from './config/config.js';
 import { buildContainer } from './container/container.js';
 import { TOKENS } from './container/tokens.js';
 import { createApp } from './http/app.js';
@@ -59,7 +59,7 @@ export const startPlatform = async (env: NodeJS.ProcessEnv = process.env, module
         : container.get(TOKENS.RateLimiters)({ name: 'requests_per_minute', points: config.RATE_LIMIT_PER_MIN, durationSeconds: 60 }),
     publicModules: [
       { path: '/health', router: healthRoutes(checks) },
-      { path: '/metrics', router: metricsRoutes(runsProjections(role) ? projections : undefined) },
+      { path: '/metrics', router: metricsRoutes(runsProjections(role) ? projections : undefined, runsSagas(role) ? container.get(TOKENS.SagaRuntime) : undefined) },
       ...served.flatMap((module) => module.publicRoutes?.(container) ?? []),
     ],
     modules: served.flatMap((module) => module.routes?.(container) ?? []),

@@ -57,7 +57,7 @@ describe('recovery: the embedded server killed in the middle of a burst of order
       const again = await signIn(second.url, admin);
       const orders = await allOrdersFinal(second.url, again, 90_000);
       assert.ok(orders.length >= placed.length);
-      await assertSettled(second.url, gateway.url, orders, placed, productIds, STOCK);
+      await assertSettled(second.url, again, gateway.url, orders, placed, productIds, STOCK);
       const reasons = new Set(orders.map((order) => order.cancellationReason ?? order.status));
       assert.deepEqual([...reasons].sort(), ['confirmed', 'insufficient_stock', 'payment_declined', 'payment_timeout'], 'every path was taken');
     } finally {

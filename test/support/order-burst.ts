@@ -74,7 +74,7 @@ interface OrderAnswer {
   items: { productId: string; quantity: number }[];
 }
 
-/** Every order the server knows (an admin sees all), once none is pending any more. */
+/** Every order the server knows (an admin sees all), once none is pending any more and no saga is running. */
 export const allOrdersFinal = async (url: string, admin: string, timeoutMs: number): Promise<OrderAnswer[]> => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -87,8 +87,10 @@ export const allOrdersFinal = async (url: string, admin: string, timeoutMs: numb
       cursor = page.nextCursor;
     } while (cursor);
     const pending = orders.filter((order) => order.status === 'pending');
-    if (pending.length === 0) return orders;
-    if (Date.now() > deadline) assert.fail(`${pending.length} of ${orders.length} orders still pending after ${timeoutMs} ms`);
+    const running = (await (await fetch(`${url}/api/v1/sagas?status=running&limit=100`, { headers: json(admin) })).json()) as { items: unknown[] };
+    if (pending.length === 0 && running.items.length === 0) return orders;
+    if (Date.now() > deadline)
+      assert.fail(`${pending.length} of ${orders.length} orders still pending, ${running.items.length} sagas still running after ${timeoutMs} ms: ${JSON.stringify(running.items[0])}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 };
@@ -108,6 +110,7 @@ export const allowedOutcomes: Record<Token, readonly string[]> = {
  */
 export const assertSettled = async (
   url: string,
+  admin: string,
   gatewayUrl: string,
   orders: readonly OrderAnswer[],
   placed: readonly PlacedOrder[],
@@ -122,6 +125,8 @@ export const assertSettled = async (
     else assert.ok(['confirmed', ...Object.values(allowedOutcomes).flat()].includes(outcome));
   }
   for (const { id } of placed) assert.ok(orders.some((order) => order.id === id), `acknowledged order ${id} is kept`);
+  const failed = await fetch(`${url}/api/v1/sagas?status=failed&limit=100`, { headers: json(admin) });
+  assert.deepEqual(((await failed.json()) as { items: unknown[] }).items, [], 'no saga failed');
   for (const productId of productIds) {
     const confirmed = orders.filter((order) => order.status === 'confirmed' && order.items[0]!.productId === productId).length;
     const response = await fetch(`${url}/api/v1/products/${productId}`);

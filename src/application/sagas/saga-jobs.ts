@@ -13,6 +13,13 @@ export interface SagaJob {
   context: { correlationId: string; causationId: string };
 }
 
+/** What this process's worker has done so far. */
+export interface SagaStepCounts {
+  succeeded: number;
+  retried: number;
+  deadLettered: number;
+}
+
 export interface RetryPolicy {
   attempts: number;
   initialDelayMs: number;
@@ -28,6 +35,8 @@ const errorText = (error: unknown): string => (error instanceof Error ? error.me
  * are recorded in the saga's own stream, where the saga view and an admin's retry find them.
  */
 export class SagaJobs {
+  readonly counts: SagaStepCounts = { succeeded: 0, retried: 0, deadLettered: 0 };
+
   constructor(
     private readonly queue: JobQueue,
     private readonly policy: RetryPolicy,
@@ -61,11 +70,13 @@ export class SagaJobs {
       async (job) => {
         const { reaction, context } = job.data as SagaJob;
         await runner.run(reaction, context);
+        this.counts.succeeded++;
       },
       {
         concurrency,
         onRetry: (job, error) => {
           const { reaction } = job.data as SagaJob;
+          this.counts.retried++;
           logger.warn({ jobId: job.id, attempt: job.attempt, err: error }, 'saga step failed, will retry');
           void log(job, {
             type: 'NoteAttemptFailed',
@@ -74,6 +85,7 @@ export class SagaJobs {
         },
         onDeadLetter: ({ job, error }) => {
           const { reaction } = job.data as SagaJob;
+          this.counts.deadLettered++;
           logger.error({ jobId: job.id, attempts: job.attempt, error }, 'saga step dead-lettered');
           return log(job, {
             type: 'NoteDeadLetter',

@@ -4,7 +4,7 @@ import type { EventStore } from '../ports/event-store.js';
 import type { JobQueue } from '../ports/job-queue.js';
 import type { ReadModelProgress } from '../ports/read-model-progress.js';
 import type { SagaDelivery } from './saga-delivery.js';
-import type { SagaJobs } from './saga-jobs.js';
+import type { SagaJobs, SagaStepCounts } from './saga-jobs.js';
 import type { ReactionRunner } from './reaction-runner.js';
 import type { SagaRecovery } from './saga-recovery.js';
 
@@ -31,6 +31,11 @@ export class SagaRuntime {
   private stopped = false;
 
   constructor(private readonly parts: SagaRuntimeParts) {}
+
+  /** The saga steps this process has run, retried and dead-lettered. */
+  get stepCounts(): SagaStepCounts {
+    return { ...this.parts.jobs.counts };
+  }
 
   async start(): Promise<void> {
     const { queue, jobs, runner, commands, delivery, logger } = this.parts;

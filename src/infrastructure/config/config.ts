@@ -11,6 +11,8 @@ export const SERVICE_ROLES = ['all', 'users-api', 'catalog-api', 'orders-api', '
 export type ServiceRole = (typeof SERVICE_ROLES)[number];
 /** The all-in-one process and the projector keep the read models; the API roles only read them. */
 export const runsProjections = (role: ServiceRole): boolean => role === 'all' || role === 'projector';
+/** The all-in-one process and the saga workers run the sagas (BullMQ's competing consumers, with Redis). */
+export const runsSagas = (role: ServiceRole): boolean => role === 'all' || role === 'saga-worker';
 
 /** Every environment variable the platform reads (the table in API.md), validated once at boot. */
 export const ConfigSchema = z
