@@ -13,6 +13,8 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /app /app
+# DATA_DIR of the roles that keep files (the payment simulator's ledger): a volume mounted here stays writable.
+RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 EXPOSE 3000
 CMD ["node", "--import", "tsx", "src/main.ts"]

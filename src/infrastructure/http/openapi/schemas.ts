@@ -1,14 +1,10 @@
 import { z } from 'zod';
 import type { ProjectionInfo, ProjectionStatus } from '../../../projections/projection-runner.js';
-import { ListQuery, page } from '../schemas/common.js';
 
 /**
- * Answers the routes send without validating them through a schema of their own (problems, operations,
- * sagas). They exist for the OpenAPI document; the request schemas and most response schemas live in
+ * Answers the routes send without validating them through a schema of their own (problems, operations). They exist for the OpenAPI document; the request schemas and most response schemas live in
  * `../schemas/*.ts`, beside the routes that validate with them.
  */
-
-const Instant = z.string().meta({ format: 'date-time', description: 'an ISO 8601 instant, UTC' });
 
 /** RFC 9457, as `problem.ts` writes it (`Problem.toJSON`). */
 export const ProblemDocument = z
