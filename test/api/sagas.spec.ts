@@ -192,6 +192,21 @@ describe(`sagas API (${profile.name}): order fulfilment and market settlement`, 
     assert.equal(market2.headers.get('ETag'), '"6"', 'created, two positions, closed and resolved, two payouts recorded');
   });
 
+  it('re-runs no reaction when every read model is rebuilt', async () => {
+    const mug = await flow.product(10);
+    const id = await flow.place(ada.token, [{ productId: mug, quantity: 1 }], 'tok_visa');
+    const before = await flow.settled(id);
+    const projections = async () => (await call('GET', '/api/v1/projections', { token: admin })).body.items as { name: string; position: string; lag: string; status: string }[];
+    const head = async () => Math.max(...(await projections()).map((item) => Number(item.position) + Number(item.lag)));
+    const headBefore = await head();
+    for (const { name } of await projections()) assert.equal((await call('POST', `/api/v1/projections/${name}/rebuild`, { token: admin })).status, 202);
+    await eventually('the rebuilt read models', projections, (items) => items.every((item) => item.status === 'live' && item.lag === '0'));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(await head(), headBefore, 'nothing was appended');
+    assert.deepEqual((await flow.saga(id)).body, before.saga);
+    assert.equal((await chargesOf(simulator.url, id)).length, 1);
+  });
+
   describe('the saga view', () => {
     it('lists sagas by type and status', async () => {
       const mug = await flow.product(10);
