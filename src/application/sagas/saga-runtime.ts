@@ -27,7 +27,8 @@ const CATCH_UP_MS = 24 * 60 * 60 * 1000;
  * queue, and the re-derivation of pending work on boot and whenever the queue's store comes back after a loss.
  */
 export class SagaRuntime {
-  private recovering: Promise<unknown> | undefined;
+  private recovering: Promise<void> | undefined;
+  private requested = false;
   private stopped = false;
 
   constructor(private readonly parts: SagaRuntimeParts) {}
@@ -46,24 +47,38 @@ export class SagaRuntime {
   }
 
   /**
-   * Re-derives the work of every running saga once the saga view has caught up with the store as it is now
-   * (what the view has not seen yet, the delivery hands over anyway). Resolves with the number of sagas looked at.
+   * Re-derives the work of every running saga once the saga view has caught up with the store as it is now (what
+   * the view has not seen yet, the delivery hands over anyway). A failure (the queue's store still away) is tried
+   * again with backoff; a request made while a recovery runs makes another run after it, since the queue may have
+   * lost what the running one enqueued.
    */
-  recover(): Promise<unknown> {
-    const { events, progress, recovery, logger } = this.parts;
+  recover(): Promise<void> {
+    this.requested = true;
     this.recovering ??= (async () => {
       try {
-        const head = await events.headPosition();
-        if (!(await progress.waitFor('sagas', head, CATCH_UP_MS)) || this.stopped) return 0;
-        return await recovery.recover();
-      } catch (error) {
-        logger.error({ err: error }, 'saga recovery failed');
-        return 0;
+        while (this.requested && !this.stopped) {
+          this.requested = false;
+          await this.recoverOnce();
+        }
       } finally {
         this.recovering = undefined;
       }
     })();
     return this.recovering;
+  }
+
+  private async recoverOnce(): Promise<void> {
+    const { events, progress, recovery, logger } = this.parts;
+    for (let attempt = 1; !this.stopped; attempt++) {
+      try {
+        const head = await events.headPosition();
+        if (await progress.waitFor('sagas', head, CATCH_UP_MS)) await recovery.recover();
+        return;
+      } catch (error) {
+        logger.warn({ err: error, attempt }, 'saga recovery failed, trying again');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 250 * 2 ** attempt)).unref());
+      }
+    }
   }
 
   async stop(): Promise<void> {
