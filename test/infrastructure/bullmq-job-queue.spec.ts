@@ -61,14 +61,23 @@ describe(suite, () => {
   const password = randomUUID();
   const queueName = `reconnect-${randomUUID()}`;
   const prefix = `ledgerflow-test-${process.pid}`;
-  let admin: Redis;
+  let admin: Redis | undefined;
 
   before(async () => {
-    admin = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+    const client = new Redis(redisUrl, { lazyConnect: true, connectTimeout: 2_000, maxRetriesPerRequest: 1 });
+    client.on('error', () => {}); // a failed connect rejects connect() below
+    try {
+      await client.connect();
+    } catch (error) {
+      client.disconnect();
+      throw new Error(`REDIS_URL is set but Redis at ${redisUrl} does not answer`, { cause: error });
+    }
+    admin = client;
     await admin.call('ACL', 'SETUSER', user, 'on', `>${password}`, '~*', '&*', '+@all');
   });
 
   after(async () => {
+    if (!admin) return;
     const connection = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
     const queue = new Queue(queueName, { connection, prefix });
     await queue.obliterate({ force: true });
@@ -92,7 +101,7 @@ describe(suite, () => {
       await waitUntil(() => ran.includes('before-the-drop'), 'the first job ran');
       assert.equal(reconnects, 0, 'the first connect is no reconnect');
 
-      const killed = Number(await admin.call('CLIENT', 'KILL', 'USER', user));
+      const killed = Number(await admin!.call('CLIENT', 'KILL', 'USER', user));
       assert.ok(killed >= 3, `dropped ${killed} connections: the producer's and the worker's two`);
       await waitUntil(() => reconnects === 1, 'onReconnect fired');
 
