@@ -51,7 +51,11 @@ export class InProcessJobQueue implements JobQueue {
   private closed = false;
 
   constructor(options: InProcessJobQueueOptions = {}) {
-    this.options = { ...defaults, ...options };
+    this.options = {
+      keepCompleted: options.keepCompleted ?? defaults.keepCompleted,
+      keepDeadLettered: options.keepDeadLettered ?? defaults.keepDeadLettered,
+      onError: options.onError ?? defaults.onError,
+    };
     this.now = options.now ?? Date.now;
   }
 
@@ -72,7 +76,9 @@ export class InProcessJobQueue implements JobQueue {
   work(handler: JobHandler, options: WorkerOptions = {}): void {
     if (this.closed) throw new Error('The job queue is closed');
     if (this.worker) throw new Error('work() was already called on this job queue');
-    this.worker = { handler, concurrency: options.concurrency ?? 10, options };
+    const concurrency = options.concurrency ?? 10;
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`concurrency must be a whole number from 1, not ${concurrency}`);
+    this.worker = { handler, concurrency, options };
     this.pump();
   }
 
