@@ -42,7 +42,7 @@ export const sagasModule: PlatformModule = {
           logger: ctx.get(TOKENS.Logger),
         }),
     );
-    container.bind(TOKENS.JobQueue).toDynamicValue(() => createJobQueue(config, config.SAGA_QUEUE));
+    container.bind(TOKENS.JobQueue).toDynamicValue((ctx) => createJobQueue(config, config.SAGA_QUEUE, ctx.get(TOKENS.Logger)));
     container.bind(TOKENS.SagaRuntime).toDynamicValue((ctx) => {
       const commands = ctx.get(TOKENS.CommandHandler);
       const readStore = ctx.get(TOKENS.ReadStore);
