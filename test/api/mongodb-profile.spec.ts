@@ -95,8 +95,27 @@ if (!mongoUrl) {
       await call('POST', `/api/v1/markets/${market.body.id}/positions`, { token: admin, body: { outcome: 'no', stake: 60 } });
       const resolved = await call('POST', `/api/v1/markets/${market.body.id}/resolve`, { token: admin, body: { winningOutcome: 'yes' } });
       assert.deepEqual([product.status, order.status, market.status, resolved.status], [201, 202, 201, 200]);
-      const position = resolved.headers.get('X-Position')!;
       const ids = { product: product.body.id, order: order.body.id, market: market.body.id };
+      // The sagas (order fulfilment, market settlement) go on appending after the last command: wait until both have
+      // completed, then read every snapshot at the position of a later write, so that all see the same history.
+      const settled = Date.now() + 30_000;
+      for (const id of [ids.order, ids.market]) {
+        for (;;) {
+          const saga = await call('GET', `/api/v1/sagas/${id}`, { token: admin, headers: { 'X-Min-Position': resolved.headers.get('X-Position')! } });
+          if (saga.status === 200 && saga.body.status !== 'running') {
+            assert.equal(saga.body.status, 'completed', JSON.stringify(saga.body));
+            break;
+          }
+          assert.ok(Date.now() < settled, `saga ${id} still running: ${saga.status} ${JSON.stringify(saga.body)}`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+      const fence = await call('POST', '/api/v1/products', {
+        token: admin,
+        body: { sku: 'FENCE-MONGO', name: 'Fence', price: { amount: 100, currency: 'EUR' }, initialStock: 0 },
+      });
+      assert.equal(fence.status, 201);
+      const position = fence.headers.get('X-Position')!;
       const live = await snapshot(withMongo.url, ids, customer, position);
 
       // Rebuild every read model, and wait until a new generation of each has been swapped in (read from MongoDB
