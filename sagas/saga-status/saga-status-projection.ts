@@ -5,33 +5,32 @@ import type { ProductEvent } from '../../src/domain/products/events.js';
 import type { SagaEvent } from '../saga-log/events.js';
 import type { DocumentProjection, Projection } from '../../src/projections/projection.js';
 import type { FulfilmentProgress, SagaDocument, SagaStatus } from './saga-document.js';
-import { withFailedAttempt, withPendingSteps, withStep } from './steps.js';
+import { stepsSummary, withFailedAttempt, withPendingSteps, withStep } from './steps.js';
 
 type Recorded = RecordedEvent & (OrderEvent | ProductEvent | MarketEvent | SagaEvent);
 
-const at = (event: RecordedEvent): string => event.recordedAt.toISOString();
-
 /** Done when nothing is left to do: confirmed with every item committed, or cancelled with everything given back. */
 const fulfilmentStatus = (progress: FulfilmentProgress): SagaStatus => {
-  const held = Object.values(progress.products);
-  if (progress.order === 'confirmed') return progress.productIds.every((id) => progress.products[id] === 'committed') ? 'completed' : 'running';
   if (progress.order === 'pending') return 'running';
+  if (progress.order === 'confirmed') return progress.productIds.every((id) => progress.products[id] === 'committed') ? 'completed' : 'running';
+  const held = Object.values(progress.products);
   const givenBack = !held.includes('reserved') && (progress.cancelledWhen !== 'confirmed' || !held.includes('committed'));
   return givenBack && !progress.refundDue ? 'compensated' : 'running';
 };
 
-const statusOf = (saga: SagaDocument): SagaStatus => {
-  if (saga.steps.some((step) => step.status === 'failed')) return 'failed';
-  if (saga.fulfilment) return fulfilmentStatus(saga.fulfilment);
-  return saga.steps.every((step) => step.status === 'succeeded') ? 'completed' : 'running';
+const statusOf = (steps: SagaDocument['steps'], fulfilment: FulfilmentProgress | null): SagaStatus => {
+  const { failed, allSucceeded } = stepsSummary(steps);
+  if (failed) return 'failed';
+  if (fulfilment) return fulfilmentStatus(fulfilment);
+  return allSucceeded ? 'completed' : 'running';
 };
 
-const started = (event: Recorded, id: string, type: SagaDocument['type'], fulfilment: FulfilmentProgress | null): SagaDocument => ({
+const started = (event: Recorded, when: string, id: string, type: SagaDocument['type'], fulfilment: FulfilmentProgress | null): SagaDocument => ({
   id,
   type,
   status: 'running',
-  startedAt: at(event),
-  updatedAt: at(event),
+  startedAt: when,
+  updatedAt: when,
   steps: [],
   pendingTimeout: null,
   version: 0,
@@ -46,8 +45,7 @@ const withOrder = (saga: SagaDocument, change: Partial<FulfilmentProgress>): Par
   saga.fulfilment ? { fulfilment: { ...saga.fulfilment, ...change } } : {};
 
 /** The saga's steps and state after one event, before its status and bookkeeping are brought up to date. */
-const applied = (saga: SagaDocument, event: Recorded): SagaDocument => {
-  const when = at(event);
+const applied = (saga: SagaDocument, event: Recorded, when: string): SagaDocument => {
   switch (event.type) {
     case 'StockReserved':
       return { ...saga, ...withProduct(saga, event.data.productId, 'reserved'), steps: withStep(saga.steps, `reserve-stock:${event.data.productId}`, 'succeeded', when) };
@@ -147,22 +145,22 @@ export const sagaDocuments: DocumentProjection<Recorded> = {
   },
   evolve(document, event, id) {
     let saga = document as SagaDocument | null;
+    const when = event.recordedAt.toISOString();
     if (event.type === 'OrderPlaced') {
       if (saga !== null) return saga;
       const productIds = event.data.items.map((item) => item.productId);
-      saga = started(event, id, 'order-fulfilment', { order: 'pending', cancelledWhen: null, productIds, products: {}, refundDue: false });
-      saga = { ...saga, steps: withPendingSteps([], productIds.map((productId) => `reserve-stock:${productId}`), at(event)) };
+      saga = started(event, when, id, 'order-fulfilment', { order: 'pending', cancelledWhen: null, productIds, products: {}, refundDue: false });
+      saga.steps = withPendingSteps([], productIds.map((productId) => `reserve-stock:${productId}`), when);
     } else if (event.type === 'MarketResolved') {
       if (saga !== null) return saga;
-      saga = started(event, id, 'market-settlement', null);
-      saga = { ...saga, steps: withPendingSteps([], event.data.payouts.map((payout) => `record-payout:${payout.positionId}`), at(event)) };
+      saga = started(event, when, id, 'market-settlement', null);
+      saga.steps = withPendingSteps([], event.data.payouts.map((payout) => `record-payout:${payout.positionId}`), when);
     } else {
       // Events of sagas that started before the view (e.g. market events before resolution) have nothing to update.
       if (saga === null) return null;
-      saga = applied(saga, event);
+      saga = applied(saga, event, when);
     }
-    const next = { ...saga, updatedAt: at(event), version: saga.version + 1 };
-    return { ...next, status: statusOf(next) };
+    return { ...saga, updatedAt: when, version: saga.version + 1, status: statusOf(saga.steps, saga.fulfilment) };
   },
 };
 
