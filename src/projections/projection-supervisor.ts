@@ -1,7 +1,7 @@
 import type { EventStore, RecordedEvent } from '../application/ports/event-store.js';
 import type { ReadStore } from '../application/ports/read-store.js';
 import type { Projection } from './projection.js';
-import { type ProjectionInfo, ProjectionRunner } from './projection-runner.js';
+import { type LiveChangesListener, type ProjectionInfo, ProjectionRunner } from './projection-runner.js';
 import type { ProjectionFault } from './projection-worker.js';
 
 export class UnknownProjectionError extends Error {
@@ -58,9 +58,22 @@ export class ProjectionSupervisor {
     return Promise.all([...this.runners.values()].map((runner) => runner.info()));
   }
 
-  /** Starts a rebuild beside the live read model; the returned promise settles when it has been swapped in. */
+  /** One projection's; throws UnknownProjectionError for a name it does not run. */
+  infoOf(name: string): Promise<ProjectionInfo> {
+    return this.runner(name).info();
+  }
+
+  /**
+   * Starts a rebuild beside the live read model, or joins the one running; it shows in `info()` at once. The promise
+   * resolves when it has been swapped in, and rejects (RebuildAbandonedError) when it was given up.
+   */
   rebuild(name: string): Promise<void> {
     return this.runner(name).rebuild();
+  }
+
+  /** Hears what every live read model commits from now on (see ProjectionRunner.onLiveChanges). */
+  onLiveChanges(listener: LiveChangesListener): void {
+    for (const runner of this.runners.values()) runner.onLiveChanges(listener);
   }
 
   private runner(name: string): ProjectionRunner {

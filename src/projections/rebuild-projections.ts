@@ -4,8 +4,10 @@ import { forEachDocument, routesOf } from './apply-events.js';
 import { type DocumentProjection, eventTypesOf, type Projection } from './projection.js';
 
 export interface RebuildProgress {
-  /** Events applied so far. */
+  /** Events applied so far: those of a type some projection being rebuilt takes. */
   done: number;
+  /** Events read from `$all` so far, those of other types included. */
+  read: number;
   /** How far through `$all` the rebuild is, up to `head`: positions are what progress and ETA are measured in. */
   position: bigint;
   head: bigint;
@@ -110,17 +112,32 @@ class RebuildDocuments {
   }
 }
 
+export interface RebuildResult {
+  /** Events applied: those of a type some projection being rebuilt takes. */
+  events: number;
+  /** Events read from `$all` up to `head`, those of other types included. */
+  read: number;
+  /** The position every rebuilt read model now holds. */
+  head: bigint;
+}
+
+/** What `npm run rebuild-projections` prints when it is done. */
+export const describeRebuild = (projections: readonly Projection[], result: RebuildResult, seconds: number): string =>
+  `rebuilt ${projections.length} projection(s) (${projections.map((projection) => projection.name).join(', ')}): ` +
+  `read ${result.read} event(s) of $all up to position ${result.head}, applied ${result.events}, in ${seconds.toFixed(1)} s`;
+
 /**
  * Rebuilds projections from position 0 in one pass over `$all`: each projection fills a fresh generation,
  * which is swapped in once it holds every event up to the head. Meant for a stopped server
  * (`npm run rebuild-projections`); a running one rebuilds beside the live read model instead.
+ * Every event up to the head is read (and counted), and those of the projections' types applied.
  */
 export const rebuildProjections = async (
   projections: readonly Projection[],
   events: EventStore,
   readStore: ReadStore,
   options: RebuildOptions,
-): Promise<{ events: number }> => {
+): Promise<RebuildResult> => {
   const batchSize = options.batchSize ?? 2000;
   const flushAt = options.flushDocuments ?? 25_000;
   const keep = Math.max(options.keepDocuments ?? 100_000, flushAt);
@@ -131,20 +148,23 @@ export const rebuildProjections = async (
     await readStore.drop(target);
     targets.set(projection, { target, documents: new RebuildDocuments(projection, readStore, target, flushAt, keep) });
   }
-  const eventTypes = [...new Set(projections.flatMap(eventTypesOf))];
+  const eventTypes = new Set(projections.flatMap(eventTypesOf));
   const head = await events.headPosition();
   let done = 0;
+  let read = 0;
   let batch: RecordedEvent[] = [];
   const apply = async () => {
     if (batch.length === 0) return;
     const last = batch[batch.length - 1]!.position;
     for (const { documents } of targets.values()) await documents.apply(batch, last);
     done += batch.length;
-    options.onProgress?.({ done, position: last, head });
+    options.onProgress?.({ done, read, position: last, head });
     batch = [];
   };
-  for await (const event of events.readAll({ filter: { eventTypes } })) {
+  for await (const event of events.readAll()) {
     if (event.position > head) break;
+    read++;
+    if (!eventTypes.has(event.type)) continue;
     batch.push(options.decode(event));
     if (batch.length >= batchSize) await apply();
   }
@@ -154,5 +174,5 @@ export const rebuildProjections = async (
     await readStore.commit(target, [], head);
     await readStore.activate(target);
   }
-  return { events: done };
+  return { events: done, read, head };
 };

@@ -8,7 +8,7 @@ import { afterWrite, type Answer, httpClient, uniqueEmail } from './api-client.j
 type Json = any;
 type Who = 'anyone' | 'signed-in' | 'admin';
 
-/** Every route of ../shared/API.md's tables (and the operational routes it names), path templates OpenAPI style. */
+/** Every route of docs/http-api.md's tables (and the operational routes it names), path templates OpenAPI style. */
 const CONTRACT: readonly [method: string, path: string, who: Who][] = [
   ['POST', '/api/v1/users', 'anyone'],
   ['POST', '/api/v1/auth/token', 'anyone'],
@@ -36,6 +36,7 @@ const CONTRACT: readonly [method: string, path: string, who: Who][] = [
   ['GET', '/api/v1/sagas', 'admin'],
   ['POST', '/api/v1/sagas/{id}/retry', 'admin'],
   ['GET', '/api/v1/projections', 'admin'],
+  ['GET', '/api/v1/projections/{name}', 'admin'],
   ['POST', '/api/v1/projections/{name}/rebuild', 'admin'],
   ['GET', '/health/live', 'anyone'],
   ['GET', '/health/ready', 'anyone'],
@@ -101,7 +102,13 @@ const IF_MATCH = [
   'POST /api/v1/markets/{id}/resolve',
 ];
 /** Command answers that create a resource: Location. */
-const CREATED = { 'POST /api/v1/users': '201', 'POST /api/v1/products': '201', 'POST /api/v1/orders': '202', 'POST /api/v1/markets': '201' } as const;
+const CREATED = {
+  'POST /api/v1/users': '201',
+  'POST /api/v1/products': '201',
+  'POST /api/v1/orders': '202',
+  'POST /api/v1/markets': '201',
+  'POST /api/v1/projections/{name}/rebuild': '202',
+} as const;
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 const JSON_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'object', 'array', 'null']);
@@ -375,7 +382,10 @@ describe('OpenAPI document (GET /openapi.json)', () => {
     await send('POST', '/api/v1/sagas/{id}/retry', { ...orderId, token: admin, body: {} }, 409);
     await send('GET', '/api/v1/projections', { token: admin }, 200);
     await send('GET', '/api/v1/projections', { token }, 403);
-    await send('POST', '/api/v1/projections/{name}/rebuild', { values: { name: 'products' }, token: admin }, 202);
+    await send('GET', '/api/v1/projections/{name}', { values: { name: 'products' }, token: admin }, 200);
+    await send('GET', '/api/v1/projections/{name}', { values: { name: 'no_such_projection' }, token: admin }, 404);
+    const rebuild = await send('POST', '/api/v1/projections/{name}/rebuild', { values: { name: 'products' }, token: admin }, 202);
+    assert.equal(rebuild.headers.get('Location'), '/api/v1/projections/products', 'the rebuild answers where to follow it');
     await send('POST', '/api/v1/projections/{name}/rebuild', { values: { name: 'no_such_projection' }, token: admin }, 404);
 
     // Every route of the contract was answered, and with a success unless the walk cannot bring one about.

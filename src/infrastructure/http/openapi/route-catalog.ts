@@ -21,11 +21,11 @@ import {
   OpenApiDocumentResponse,
   ProblemDocument,
   ProjectionListResponse,
-  ProjectionRebuildResponse,
+  ProjectionResponse,
 } from './schemas.js';
 
 /**
- * Every route of the HTTP contract (../shared/API.md), described once, with the very zod schemas the routes
+ * Every route of the HTTP contract (docs/http-api.md says it in prose), described once, with the very zod schemas the routes
  * validate with. `openapi-document.ts` turns this into the OpenAPI 3.1 document served at `GET /openapi.json`;
  * the conventions every route shares (problem answers, X-Correlation-Id, Idempotency-Key, If-Match,
  * X-Min-Position, rate limits) are added there, from the flags below, so an entry says only what is its own.
@@ -121,10 +121,12 @@ export const NAMED_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   Saga: SagaResponse,
   SagaList: SagaListResponse,
   ProjectionList: ProjectionListResponse,
-  ProjectionRebuild: ProjectionRebuildResponse,
+  Projection: ProjectionResponse,
   HealthLive: HealthLiveResponse,
   HealthReady: HealthReadyResponse,
 };
+
+const projectionName = z.object({ name: z.string().min(1).meta({ description: 'the projection, as `GET /api/v1/projections` names it' }) });
 
 const byId = (what: string) => z.object({ id: Id.meta({ description: `the ${what}'s id (a UUID)` }) });
 
@@ -502,19 +504,33 @@ export const routeCatalog: readonly RouteSpec[] = [
     summary: 'Where each read model stands',
     tags: ['Projections'],
     security: 'admin',
-    responses: { 200: { description: 'Every projection.', schema: ProjectionListResponse } },
+    responses: { 200: { description: 'Every projection, with the progress of any rebuild.', schema: ProjectionListResponse } },
+  },
+  {
+    operationId: 'getProjection',
+    method: 'get',
+    path: '/api/v1/projections/{name}',
+    summary: 'Where one read model stands (follow a rebuild here)',
+    tags: ['Projections'],
+    security: 'admin',
+    pathParams: projectionName,
+    responses: {
+      200: { description: 'The projection.', schema: ProjectionResponse },
+      404: { description: 'No projection of this name.' },
+    },
   },
   {
     operationId: 'rebuildProjection',
     method: 'post',
     path: '/api/v1/projections/{name}/rebuild',
     summary: 'Rebuild a read model',
-    description: 'The read model is rebuilt beside the live one, which keeps serving, and swapped in once caught up.',
+    description:
+      'The read model is rebuilt beside the live one, which keeps serving, and swapped in once caught up. Asked again while it runs, it joins the running rebuild. Follow it at `Location`.',
     tags: ['Projections'],
     security: 'admin',
-    pathParams: z.object({ name: z.string().min(1).meta({ description: 'the projection, as `GET /api/v1/projections` names it' }) }),
+    pathParams: projectionName,
     responses: {
-      202: { description: 'The rebuild started.', schema: ProjectionRebuildResponse },
+      202: { description: 'The rebuild runs; `Location` is the projection, status `rebuilding`.', schema: ProjectionResponse, headers: ['Location'] },
       404: { description: 'No projection of this name.' },
     },
   },

@@ -58,7 +58,20 @@ const ProjectionInfoSchema = z.object({
   status: z.enum(PROJECTION_STATUSES),
   error: z
     .object({ eventId: z.string(), eventType: z.string(), position: z.string(), message: z.string(), attempts: z.number().int() })
-    .nullable(),
+    .nullable()
+    .meta({ description: 'why the live read model stopped (status `faulted`): the event it could not apply' }),
+  rebuild: z
+    .object({
+      eventsDone: z.number().int().min(0).meta({ description: "events of the projection's types the new generation has taken so far" }),
+      eventsTotal: z
+        .number()
+        .int()
+        .min(0)
+        .meta({ description: 'events of its types up to the head when the rebuild started (counted first); never below `eventsDone`' }),
+      startedAt: z.string().meta({ format: 'date-time', description: 'an ISO 8601 instant, UTC' }),
+    })
+    .nullable()
+    .meta({ description: 'the rebuild beside the live read model while it runs (status `rebuilding`), else null' }),
 });
 // Fails to compile when ProjectionInfo changes shape under the document.
 const _projectionInfoMatches: ProjectionInfo extends z.infer<typeof ProjectionInfoSchema> ? true : never = true;
@@ -66,7 +79,7 @@ void _projectionInfoMatches;
 
 export const ProjectionListResponse = z.object({ items: z.array(ProjectionInfoSchema) });
 
-export const ProjectionRebuildResponse = z.object({ name: z.string(), status: z.literal('rebuilding') });
+export const ProjectionResponse = ProjectionInfoSchema;
 
 /** The document itself, loosely: its shape is OpenAPI 3.1's. */
 export const OpenApiDocumentResponse = z.looseObject({ openapi: z.literal('3.1.0'), info: z.looseObject({}), paths: z.record(z.string(), z.unknown()) });
