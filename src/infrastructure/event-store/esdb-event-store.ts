@@ -28,6 +28,7 @@ import {
   WrongExpectedVersionError,
 } from '../../application/ports/event-store.js';
 import { EsdbAllSubscription } from './esdb/all-subscription.js';
+import type { EsdbClient } from './esdb/esdb-client.js';
 import { knownPosition, toClientPosition } from './esdb/positions.js';
 import { isSystemEvent, toRecordedEvent } from './esdb/recorded-event.js';
 import { toActualRevision, toClientExpectedRevision } from './esdb/revisions.js';
@@ -38,12 +39,12 @@ const toJsonEvent = (event: EventData) =>
 
 /** The production event store: EventStoreDB (or KurrentDB) over gRPC, through the official client. */
 export class EsdbEventStore implements EventStore {
-  private readonly client: EventStoreDBClient;
+  private readonly client: EsdbClient;
   private readonly subscriptions = new Set<EsdbAllSubscription>();
 
-  /** e.g. `esdb://localhost:2113?tls=false` */
-  constructor(connectionString: string) {
-    this.client = EventStoreDBClient.connectionString(connectionString);
+  /** A connection string, e.g. `esdb://localhost:2113?tls=false`, or a client already made (a double, in specs). */
+  constructor(connection: string | EsdbClient) {
+    this.client = typeof connection === 'string' ? EventStoreDBClient.connectionString(connection) : connection;
   }
 
   async appendToStream(stream: string, events: readonly EventData[], options: AppendOptions = {}): Promise<AppendResult> {
