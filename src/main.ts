@@ -1,5 +1,5 @@
-import { ConfigError } from './infrastructure/config/config.js';
 import { startPlatform } from './infrastructure/platform.js';
+import { StartupError } from './infrastructure/process/startup-error.js';
 
 try {
   const platform = await startPlatform(process.env);
@@ -16,6 +16,6 @@ try {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
 } catch (error) {
-  process.stderr.write(`${error instanceof ConfigError ? error.message : `ledgerflow failed to start: ${String(error)}`}\n`);
+  process.stderr.write(`${error instanceof StartupError ? error.message : `ledgerflow failed to start: ${String(error)}`}\n`);
   process.exit(1);
 }

@@ -1,5 +1,6 @@
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Container } from 'inversify';
+import type { ProjectionSupervisor } from '../projections/projection-supervisor.js';
 import { type Config, loadConfig, runsProjections, runsSagas } from './config/config.js';
 import { buildContainer } from './container/container.js';
 import { TOKENS } from './container/tokens.js';
@@ -8,6 +9,7 @@ import { OwnUrl } from './http/own-url.js';
 import { healthRoutes, type ReadinessCheck } from './http/routes/health.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { createLogger, type Logger } from './logging/logger.js';
+import { listen, listenFailure } from './process/listen.js';
 import { startPaymentSimulator } from './payment-gateway/simulator/payment-simulator.js';
 import { simulatorDataDir } from './modules/sagas-module.js';
 import { allModules } from './modules/all-modules.js';
@@ -29,12 +31,44 @@ export const startPlatform = async (env: NodeJS.ProcessEnv = process.env, module
   const config = loadConfig(env);
   const logger = createLogger(config.LOG_LEVEL);
   if (config.SERVICE_ROLE === 'payment-gateway') return startPaymentGatewayRole(config, logger);
+  return startRole(config, logger, modules);
+};
+
+const startRole = async (config: Config, logger: Logger, modules: readonly PlatformModule[]): Promise<Platform> => {
   const container = await buildContainer(config, logger, modules);
   const ownUrl = new OwnUrl();
   container.bind(TOKENS.OwnUrl).toConstantValue(ownUrl);
   const role = config.SERVICE_ROLE;
   const served = role === 'all' ? modules : modules.filter((module) => module.serves === role);
   const projections = container.get(TOKENS.Projections);
+  const started: PlatformModule[] = [];
+  /** Everything but the HTTP server, in reverse order of starting; also what a failed start undoes. */
+  const closeAll = async () => {
+    for (const module of started.reverse()) await module.stop?.(container);
+    await projections.stop();
+    await container.get(TOKENS.IdempotencyStore).close();
+    if (config.REDIS_URL) await container.get(TOKENS.Redis).quit();
+    await container.get(TOKENS.ReadStore).close();
+    await container.get(TOKENS.EventStore).close();
+  };
+  try {
+    return await serve(config, logger, container, { served, started, projections, ownUrl, closeAll });
+  } catch (error) {
+    await closeAll().catch((closing: unknown) => logger.warn({ err: closing }, 'closing after a failed start failed too'));
+    throw error;
+  }
+};
+
+interface Started {
+  served: readonly PlatformModule[];
+  started: PlatformModule[];
+  projections: ProjectionSupervisor;
+  ownUrl: OwnUrl;
+  closeAll(): Promise<void>;
+}
+
+const serve = async (config: Config, logger: Logger, container: Container, { served, started, projections, ownUrl, closeAll }: Started): Promise<Platform> => {
+  const role = config.SERVICE_ROLE;
   const checks: ReadinessCheck[] = [
     { name: 'event-store', check: async () => (await container.get(TOKENS.EventStore).headPosition(), { ok: true }) },
   ];
@@ -47,7 +81,10 @@ export const startPlatform = async (env: NodeJS.ProcessEnv = process.env, module
       check: async () => ({ ok: projections.allCaughtUpOnce, detail: projections.allCaughtUpOnce ? 'caught up' : 'catching up' }),
     });
   }
-  for (const module of served) await module.start?.(container);
+  for (const module of served) {
+    await module.start?.(container);
+    started.push(module);
+  }
 
   const app = createApp({
     logger,
@@ -65,9 +102,7 @@ export const startPlatform = async (env: NodeJS.ProcessEnv = process.env, module
     modules: served.flatMap((module) => module.routes?.(container) ?? []),
   });
 
-  const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(config.PORT, () => resolve(listening));
-  });
+  const server = await listen(app, config.PORT);
   const { port } = server.address() as AddressInfo;
   ownUrl.set(`http://127.0.0.1:${port}`);
   logger.info({ port, role, eventStore: config.EVENTSTORE_URL ?? 'sqlite', readModels: config.MONGODB_URL ? 'mongodb' : 'embedded' }, 'ledgerflow is serving');
@@ -79,12 +114,7 @@ export const startPlatform = async (env: NodeJS.ProcessEnv = process.env, module
         server.close(() => resolve());
         server.closeIdleConnections();
       });
-      for (const module of [...served].reverse()) await module.stop?.(container);
-      await projections.stop();
-      await container.get(TOKENS.IdempotencyStore).close();
-      if (config.REDIS_URL) await container.get(TOKENS.Redis).quit();
-      await container.get(TOKENS.ReadStore).close();
-      await container.get(TOKENS.EventStore).close();
+      await closeAll();
       logger.info('ledgerflow stopped');
     })());
   return { url: `http://127.0.0.1:${port}`, port, stop };
@@ -92,7 +122,10 @@ export const startPlatform = async (env: NodeJS.ProcessEnv = process.env, module
 
 /** The bundled payment simulator alone, on PORT, its ledger under DATA_DIR (SERVICE_ROLE=payment-gateway). */
 const startPaymentGatewayRole = async (config: Config, logger: Logger): Promise<Platform> => {
-  const simulator = await startPaymentSimulator({ port: config.PORT, host: '0.0.0.0', dataDir: simulatorDataDir(config) });
+  const dataDir = simulatorDataDir(config);
+  const simulator = await startPaymentSimulator({ port: config.PORT, host: '0.0.0.0', dataDir }).catch((error: unknown) => {
+    throw (error as NodeJS.ErrnoException).syscall === 'listen' ? listenFailure(error, config.PORT) : error;
+  });
   logger.info({ port: simulator.port, role: config.SERVICE_ROLE }, 'ledgerflow payment gateway is serving');
   return {
     url: simulator.url,

@@ -49,3 +49,44 @@ export const startServerProcess = async (env: Record<string, string>, readyTimeo
   }
   return { url, child, output: () => output, exited };
 };
+
+export interface FinishedProcess {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  output: string;
+}
+
+/**
+ * Runs `node --import tsx src/main.ts` with exactly `env` over the embedded profile (PORT included: nothing is
+ * chosen for the caller) and resolves once it exits; for the edges where the server must refuse to start.
+ */
+export const runServerToExit = (env: Record<string, string>, timeoutMs = 30_000): Promise<FinishedProcess> => {
+  const { EVENTSTORE_URL: _events, MONGODB_URL: _mongo, REDIS_URL: _redis, ...inherited } = process.env;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...inherited, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`still running after ${timeoutMs} ms: ${output}`));
+    }, timeoutMs);
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, output });
+    });
+  });
+};
+
+/** Resolves once `output()` satisfies `test`, polling; rejects with the output after `timeoutMs`. */
+export const outputMatches = async (output: () => string, test: (text: string) => boolean, timeoutMs = 10_000): Promise<string> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!test(output())) {
+    if (Date.now() > deadline) throw new Error(`output never matched within ${timeoutMs} ms:\n${output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return output();
+};

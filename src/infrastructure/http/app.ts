@@ -47,6 +47,11 @@ export const createApp = ({ logger, verifier, idempotencyStore, requestLimiter, 
         genReqId: (req) => (req as express.Request).correlationId,
         autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false },
         serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }) },
+        // For a 5xx without an error pino-http makes one up, stack and all. Such an answer was a Problem given on
+        // purpose (X-Min-Position's 503), or a failure the error handler already logged with its real stack.
+        customErrorObject: (_req, res, error, value: Record<string, unknown>) =>
+          error.message === `failed with status code ${res.statusCode}` ? { res: value.res, responseTime: value.responseTime } : value,
+        customErrorMessage: (_req, res, error) => (error.message === `failed with status code ${res.statusCode}` ? 'request completed' : 'request errored'),
       }),
     );
   for (const module of publicModules) module.router.mount(app.router, module.path);

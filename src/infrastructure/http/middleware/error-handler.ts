@@ -1,15 +1,20 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { notFoundProblem, toProblem } from '../problem.js';
+import { notFoundProblem, Problem, toProblem } from '../problem.js';
 
 export const unknownRoute: RequestHandler = (_req, _res, next) => next(notFoundProblem('no such route'));
 
-/** Answers every error as problem+json; only a 5xx is logged with its stack, and no stack is ever sent. */
+/**
+ * Answers every error as problem+json, and never sends a stack. Only a failure nobody answered on purpose (an error
+ * that is not a Problem and becomes a 500) is logged, at error level with its stack; a Problem is an answer, even a 5xx
+ * one such as X-Min-Position's 503 (the read model has not caught up yet: ask again), and its request line says so.
+ */
 export const errorHandler =
   (logger: Logger): ErrorRequestHandler =>
   (error: unknown, req, res, _next) => {
     const problem = toProblem(error);
-    if (problem.status >= 500) logger.error({ err: error, correlationId: req.correlationId, url: req.originalUrl }, 'request failed');
+    if (problem.status >= 500 && !(error instanceof Problem))
+      logger.error({ err: error, correlationId: req.correlationId, url: req.originalUrl }, 'request failed');
     if (res.headersSent) return;
     res.status(problem.status);
     for (const [name, value] of Object.entries(problem.headers)) res.setHeader(name, value);
