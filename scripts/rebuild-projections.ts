@@ -3,10 +3,13 @@ import { createEventRegistry } from '../src/application/events/event-catalog.js'
 import { ConfigError, loadConfig } from '../src/infrastructure/config/config.js';
 import { createEventStore } from '../src/infrastructure/event-store/create-event-store.js';
 import { allModules } from '../src/infrastructure/modules/all-modules.js';
+import { acquireDataDirLock, ownsDataDir } from '../src/infrastructure/process/data-dir-lock.js';
+import { StartupError } from '../src/infrastructure/process/startup-error.js';
 import { createReadStore } from '../src/infrastructure/read-store/create-read-store.js';
 import { rebuildProjections } from '../src/projections/rebuild-projections.js';
 
-// `npm run rebuild-projections [names…]`: rebuilds read models from position 0, with the server stopped.
+// `npm run rebuild-projections [names…]`: rebuilds read models from position 0, with the server stopped: it refuses
+// to start while a server owns DATA_DIR (the two would write one read-model file at once).
 const main = async (): Promise<void> => {
   const config = loadConfig(process.env);
   const all = allModules.flatMap((module) => module.projections ?? []);
@@ -15,6 +18,12 @@ const main = async (): Promise<void> => {
   if (unknown.length > 0) throw new ConfigError(`unknown projection(s): ${unknown.join(', ')}; known: ${all.map((p) => p.name).join(', ')}`);
   const projections = names.length > 0 ? all.filter((projection) => names.includes(projection.name)) : all;
 
+  const lock = ownsDataDir(config, true)
+    ? acquireDataDirLock(config.DATA_DIR, {
+        role: 'rebuild-projections',
+        whatToDo: 'stop it first, or rebuild beside the live read model with POST /api/v1/projections/:name/rebuild',
+      })
+    : undefined;
   const events = await createEventStore(config);
   const readStore = await createReadStore(config);
   const registry = createEventRegistry();
@@ -40,9 +49,12 @@ const main = async (): Promise<void> => {
   console.log(`rebuilt ${projections.length} projection(s) from ${result.events} events in ${seconds.toFixed(1)} s`);
   await readStore.close();
   await events.close();
+  lock?.release();
 };
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : `rebuild failed: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(
+    error instanceof StartupError ? error.message : `rebuild failed: ${error instanceof Error ? error.message : String(error)}`,
+  );
   process.exit(1);
 });

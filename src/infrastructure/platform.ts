@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Container } from 'inversify';
 import type { ProjectionSupervisor } from '../projections/projection-supervisor.js';
-import { type Config, loadConfig, runsProjections, runsSagas } from './config/config.js';
+import { type Config, loadConfig, runsProjections } from './config/config.js';
 import { buildContainer } from './container/container.js';
 import { TOKENS } from './container/tokens.js';
 import { createApp } from './http/app.js';
@@ -9,6 +9,7 @@ import { OwnUrl } from './http/own-url.js';
 import { healthRoutes, type ReadinessCheck } from './http/routes/health.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { createLogger, type Logger } from './logging/logger.js';
+import { acquireDataDirLock, type DataDirLock, ownsDataDir } from './process/data-dir-lock.js';
 import { listen, listenFailure } from './process/listen.js';
 import { startPaymentSimulator } from './payment-gateway/simulator/payment-simulator.js';
 import { simulatorDataDir } from './modules/sagas-module.js';
@@ -31,10 +32,17 @@ export const startPlatform = async (env: NodeJS.ProcessEnv = process.env, module
   const config = loadConfig(env);
   const logger = createLogger(config.LOG_LEVEL);
   if (config.SERVICE_ROLE === 'payment-gateway') return startPaymentGatewayRole(config, logger);
-  return startRole(config, logger, modules);
+  // First, before anything is opened: a second owner of the directory stops here (see acquireDataDirLock).
+  const lock = ownsDataDir(config, runsProjections(config.SERVICE_ROLE)) ? acquireDataDirLock(config.DATA_DIR, { role: config.SERVICE_ROLE }) : undefined;
+  try {
+    return await startRole(config, logger, modules, lock);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
 };
 
-const startRole = async (config: Config, logger: Logger, modules: readonly PlatformModule[]): Promise<Platform> => {
+const startRole = async (config: Config, logger: Logger, modules: readonly PlatformModule[], lock: DataDirLock | undefined): Promise<Platform> => {
   const container = await buildContainer(config, logger, modules);
   const ownUrl = new OwnUrl();
   container.bind(TOKENS.OwnUrl).toConstantValue(ownUrl);
@@ -50,6 +58,7 @@ const startRole = async (config: Config, logger: Logger, modules: readonly Platf
     if (config.REDIS_URL) await container.get(TOKENS.Redis).quit();
     await container.get(TOKENS.ReadStore).close();
     await container.get(TOKENS.EventStore).close();
+    lock?.release();
   };
   try {
     return await serve(config, logger, container, { served, started, projections, ownUrl, closeAll });

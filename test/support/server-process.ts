@@ -60,9 +60,13 @@ export interface FinishedProcess {
  * Runs `node --import tsx src/main.ts` with exactly `env` over the embedded profile (PORT included: nothing is
  * chosen for the caller) and resolves once it exits; for the edges where the server must refuse to start.
  */
-export const runServerToExit = (env: Record<string, string>, timeoutMs = 30_000): Promise<FinishedProcess> => {
+export const runServerToExit = (env: Record<string, string>, timeoutMs = 30_000): Promise<FinishedProcess> =>
+  runScriptToExit('src/main.ts', env, timeoutMs);
+
+/** Runs `node --import tsx <script> [args]` as runServerToExit does the server (e.g. scripts/rebuild-projections.ts). */
+export const runScriptToExit = (script: string, env: Record<string, string>, timeoutMs = 30_000, args: readonly string[] = []): Promise<FinishedProcess> => {
   const { EVENTSTORE_URL: _events, MONGODB_URL: _mongo, REDIS_URL: _redis, ...inherited } = process.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     env: { ...inherited, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
