@@ -7,7 +7,7 @@ import { TOKENS } from './container/tokens.js';
 import { createApp } from './http/app.js';
 import { OwnUrl } from './http/own-url.js';
 import { healthRoutes, type ReadinessCheck } from './http/routes/health.js';
-import { metricsRoutes } from './http/routes/metrics.js';
+import { metricsModule } from './metrics/platform-metrics.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { acquireDataDirLock, type DataDirLock, ownsDataDir } from './process/data-dir-lock.js';
 import { listen, listenFailure } from './process/listen.js';
@@ -105,7 +105,7 @@ const serve = async (config: Config, logger: Logger, container: Container, { ser
         : container.get(TOKENS.RateLimiters)({ name: 'requests_per_minute', points: config.RATE_LIMIT_PER_MIN, durationSeconds: 60 }),
     publicModules: [
       { path: '/health', router: healthRoutes(checks) },
-      { path: '/metrics', router: metricsRoutes(runsProjections(role) ? projections : undefined, runsSagas(role) ? container.get(TOKENS.SagaRuntime) : undefined) },
+      metricsModule({ container, role, projections }),
       ...served.flatMap((module) => module.publicRoutes?.(container) ?? []),
     ],
     modules: served.flatMap((module) => module.routes?.(container) ?? []),

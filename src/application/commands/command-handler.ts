@@ -1,4 +1,5 @@
 import type { Decider, DomainEvent } from '../../domain/shared/decider.js';
+import { DomainError } from '../../domain/shared/errors.js';
 import type { EventRegistry } from '../events/event-registry.js';
 import { type EventData, type EventStore, WrongExpectedVersionError } from '../ports/event-store.js';
 import type { CommandContext } from './command-context.js';
@@ -35,6 +36,32 @@ export interface CommandResult<State, Event> {
   position: bigint;
 }
 
+/** How a command ended: its events appended (or none needed), refused by its decider (by kind), its If-Match not met, or an error. */
+export type CommandOutcome = 'accepted' | 'refused_not_found' | 'refused_conflict' | 'refused_rule_violated' | 'precondition_failed' | 'failed';
+/** How an append ended: appended, refused for a concurrent write (optimistic concurrency), or failed otherwise. */
+export type AppendOutcome = 'appended' | 'conflict' | 'failed';
+
+/** Told of every command and append (metrics). Called on the hot path: it must be cheap and must not throw. */
+export interface CommandObserver {
+  /** Once per command, by its `type`. */
+  settled(command: string, outcome: CommandOutcome): void;
+  /** A command decided again because its append met a concurrent write. */
+  retried(command: string): void;
+  appended(seconds: number, outcome: AppendOutcome): void;
+}
+
+const REFUSED: Readonly<Record<DomainError['kind'], CommandOutcome>> = {
+  not_found: 'refused_not_found',
+  conflict: 'refused_conflict',
+  rule_violated: 'refused_rule_violated',
+};
+const outcomeOf = (error: unknown): CommandOutcome =>
+  error instanceof DomainError ? REFUSED[error.kind] : error instanceof PreconditionFailedError ? 'precondition_failed' : 'failed';
+const typeOf = (command: unknown): string => {
+  const type = (command as { type?: unknown } | null)?.type;
+  return typeof type === 'string' ? type : 'unknown';
+};
+
 const MAX_ATTEMPTS = 25;
 const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
 
@@ -45,6 +72,8 @@ interface Pending<State, Command, Event> {
   options: HandleOptions;
   resolve: (result: CommandResult<State, Event>) => void;
   reject: (error: unknown) => void;
+  /** Reported to the observer already. */
+  settled: boolean;
 }
 
 /** What one command decided, on the state the commands before it in its batch left. */
@@ -77,12 +106,18 @@ type AnyDecider = Decider<any, any, any>;
  */
 export class CommandHandler {
   private queued = new Map<string, { decider: AnyDecider; commands: AnyPending[] }>();
+  private observer: CommandObserver | undefined;
 
   constructor(
     private readonly store: EventStore,
     private readonly registry: EventRegistry,
     private readonly cache = new StateCache(),
   ) {}
+
+  /** Tells `observer` of every command and append from now on. */
+  observe(observer: CommandObserver): void {
+    this.observer = observer;
+  }
 
   handle<State, Command, Event extends DomainEvent>(
     decider: Decider<State, Command, Event>,
@@ -92,7 +127,7 @@ export class CommandHandler {
     options: HandleOptions = {},
   ): Promise<CommandResult<State, Event>> {
     return new Promise((resolve, reject) => {
-      const pending: Pending<State, Command, Event> = { command, context, options, resolve, reject };
+      const pending: Pending<State, Command, Event> = { command, context, options, resolve, reject, settled: false };
       // Events with given ids must be appended on their own, so that a repeat is recognised as one.
       if (options.eventIds !== undefined) return void this.handleBatch(decider, stream, [pending]);
       const queue = this.queued.get(stream);
@@ -129,16 +164,19 @@ export class CommandHandler {
           unsettled = [];
           for (const { pending } of steps) {
             const pinned = pending.options.expectedRevision;
-            if (pinned !== undefined) pending.reject(new PreconditionFailedError(stream, pinned, actual));
-            else if (attempt >= MAX_ATTEMPTS) pending.reject(error);
-            else unsettled.push(pending);
+            if (pinned !== undefined) this.reject(pending, new PreconditionFailedError(stream, pinned, actual));
+            else if (attempt >= MAX_ATTEMPTS) this.reject(pending, error);
+            else {
+              unsettled.push(pending);
+              this.observer?.retried(typeOf(pending.command));
+            }
           }
           if (unsettled.length > 0) await pause(attempt);
         }
       }
     } catch (error) {
-      // Settling twice is harmless: whatever was answered already stays answered.
-      for (const pending of commands) pending.reject(error);
+      // Settling twice is harmless: whatever was answered already stays answered (and is not reported again).
+      for (const pending of commands) this.reject(pending, error);
     }
   }
 
@@ -162,8 +200,10 @@ export class CommandHandler {
       await this.append(stream, cached, steps);
       return true;
     } catch (error) {
-      if (error instanceof WrongExpectedVersionError) return false;
-      throw error;
+      if (!(error instanceof WrongExpectedVersionError)) throw error;
+      // Another writer got there first: the full path decides them again on the stream as it is.
+      if (this.observer) for (const pending of commands) this.observer.retried(typeOf(pending.command));
+      return false;
     }
   }
 
@@ -185,7 +225,7 @@ export class CommandHandler {
       const pinned = pending.options.expectedRevision;
       if (pinned !== undefined && pinned !== revision) {
         if (!final) return undefined;
-        pending.reject(new PreconditionFailedError(stream, pinned, revision));
+        this.reject(pending, new PreconditionFailedError(stream, pinned, revision));
         continue;
       }
       let events: Event[];
@@ -193,7 +233,7 @@ export class CommandHandler {
         events = decider.decide(pending.command, state);
       } catch (error) {
         if (!final) return undefined;
-        pending.reject(error);
+        this.reject(pending, error);
         continue;
       }
       if (events.length === 0 && !final) return undefined;
@@ -210,10 +250,7 @@ export class CommandHandler {
    */
   private async append<State, Command, Event extends DomainEvent>(stream: string, base: Base<State>, steps: Step<State, Command, Event>[]): Promise<void> {
     const events = steps.flatMap((step) => this.toEventData(step.events, step.pending.context, step.pending.options));
-    const appended =
-      events.length === 0
-        ? undefined
-        : await this.store.appendToStream(stream, events, { expectedRevision: base.revision < 0n ? 'no_stream' : base.revision });
+    const appended = events.length === 0 ? undefined : await this.appendTimed(stream, events, base.revision < 0n ? 'no_stream' : base.revision);
     if (appended) this.cache.set(stream, { state: steps[steps.length - 1]!.state, revision: appended.nextExpectedRevision, position: appended.position });
     let position = base.position;
     let appendedSoFar = 0;
@@ -221,7 +258,33 @@ export class CommandHandler {
       appendedSoFar += decided.length;
       if (appended && decided.length > 0) position = appended.positions?.[appendedSoFar - 1] ?? appended.position;
       pending.resolve({ state, events: decided, revision, position });
+      this.report(pending, 'accepted');
     }
+  }
+
+  private async appendTimed(stream: string, events: EventData[], expectedRevision: bigint | 'no_stream') {
+    const observer = this.observer;
+    if (!observer) return this.store.appendToStream(stream, events, { expectedRevision });
+    const started = performance.now();
+    try {
+      const appended = await this.store.appendToStream(stream, events, { expectedRevision });
+      observer.appended((performance.now() - started) / 1000, 'appended');
+      return appended;
+    } catch (error) {
+      observer.appended((performance.now() - started) / 1000, error instanceof WrongExpectedVersionError ? 'conflict' : 'failed');
+      throw error;
+    }
+  }
+
+  private reject(pending: AnyPending, error: unknown): void {
+    pending.reject(error);
+    this.report(pending, outcomeOf(error));
+  }
+
+  private report(pending: AnyPending, outcome: CommandOutcome): void {
+    if (pending.settled) return;
+    pending.settled = true;
+    this.observer?.settled(typeOf(pending.command), outcome);
   }
 
   /** The current state of a stream, folded from the cache and whatever was appended since. */

@@ -44,6 +44,13 @@ export interface WorkerOptions {
   onDeadLetter?: (deadLetter: DeadLetter) => void | Promise<void>;
 }
 
+/** Jobs the queue holds now: ready to run, waiting for their time (or their next attempt), running. */
+export interface JobDepth {
+  waiting: number;
+  delayed: number;
+  active: number;
+}
+
 export interface JobQueue {
   /**
    * Adds a job unless one with the same id is known; resolves once the queue holds it. Any string is a valid id.
@@ -56,4 +63,6 @@ export interface JobQueue {
   onReconnect(listener: () => void): void;
   /** Stops taking jobs, lets the active ones finish, and releases connections. */
   close(): Promise<void>;
+  /** How many jobs it holds now (metrics): this process's (in-process), or every process's on the queue (BullMQ). */
+  depth?(): Promise<JobDepth>;
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { UserDirectory, UserSummary } from '../../application/ports/user-directory.js';
-import { ResilientHttpClient } from './resilient-http-client.js';
+import { type CircuitInfo, ResilientHttpClient } from './resilient-http-client.js';
 import { TtlCache } from './ttl-cache.js';
 
 export interface HttpUserDirectoryOptions {
@@ -35,6 +35,11 @@ export class HttpUserDirectory implements UserDirectory {
     this.cache = new TtlCache(options.cacheTtlMs ?? 60_000, options.cacheSize ?? 1_000);
     const { timeoutMs, retries, breakAfter, halfOpenAfterMs, logger } = options;
     this.http = new ResilientHttpClient({ name: 'users API', timeoutMs, retries, breakAfter, halfOpenAfterMs, logger });
+  }
+
+  /** Its circuit breaker as it stands (metrics). */
+  get circuit(): CircuitInfo {
+    return this.http.circuit;
   }
 
   async find(userId: string): Promise<UserSummary | null> {

@@ -1,6 +1,8 @@
 import {
   BrokenCircuitError,
   circuitBreaker,
+  type CircuitBreakerPolicy,
+  CircuitState,
   ConsecutiveBreaker,
   SamplingBreaker,
   ExponentialBackoff,
@@ -52,6 +54,22 @@ export interface HttpAnswer {
 
 export type UnavailableReason = 'timeout' | 'status' | 'network' | 'circuit_open';
 
+/** `closed`: calls pass; `open`: they fail fast; `half_open`: one trial call decides; `isolated`: held open by hand. */
+export type CircuitBreakerState = 'closed' | 'open' | 'half_open' | 'isolated';
+
+/** A remote's circuit breaker as it stands (metrics). */
+export interface CircuitInfo {
+  remote: string;
+  state: CircuitBreakerState;
+}
+
+const CIRCUIT_STATES: Readonly<Record<CircuitState, CircuitBreakerState>> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half_open',
+  [CircuitState.Isolated]: 'isolated',
+};
+
 /** The remote gave no usable answer: every attempt timed out, failed or answered a retryable status, or the circuit is open. */
 export class RemoteUnavailableError extends Error {
   override readonly name = 'RemoteUnavailableError';
@@ -86,6 +104,7 @@ const isOpenCircuit = (error: Error) => error instanceof BrokenCircuitError || e
  */
 export class ResilientHttpClient {
   private readonly policy: IPolicy;
+  private readonly breaker: CircuitBreakerPolicy;
   private readonly timeoutMs: number;
 
   constructor(private readonly options: ResilientHttpClientOptions) {
@@ -99,6 +118,7 @@ export class ResilientHttpClient {
     });
     breaker.onBreak(() => logger?.warn({ remote: name }, `${name} circuit opened: calls fail fast until a trial call succeeds`));
     breaker.onReset(() => logger?.info({ remote: name }, `${name} circuit closed`));
+    this.breaker = breaker;
     const backoff = options.backoff ?? { initialDelayMs: 50, maxDelayMs: 500 };
     this.policy = wrap(
       retry(handleWhen((error) => !isOpenCircuit(error)), {
@@ -109,6 +129,11 @@ export class ResilientHttpClient {
       // Aggressive: the attempt is given up at once, and its signal aborts the fetch and the body being read.
       timeout(this.timeoutMs, TimeoutStrategy.Aggressive),
     );
+  }
+
+  /** The circuit breaker's state now. */
+  get circuit(): CircuitInfo {
+    return { remote: this.options.name, state: CIRCUIT_STATES[this.breaker.state] };
   }
 
   /** Throws RemoteUnavailableError when no attempt gave an answer. */

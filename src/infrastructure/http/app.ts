@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { IdempotencyStore } from '../../application/ports/idempotency-store.js';
@@ -11,11 +11,35 @@ import { jsonBody } from './middleware/json-body.js';
 import { clientAddress, rateLimit } from './middleware/rate-limit.js';
 import type { RouteTable } from './route-table.js';
 
+/**
+ * Told of every answer once it is sent, with how long it took from the first byte of the request in. `req.route`
+ * is the route that answered, when one did (not when middleware refused the request before it).
+ */
+export type ResponseObserver = (req: Request, res: Response, seconds: number) => void;
+
 export interface HttpModule {
   /** Where the module's routes live, e.g. `/api/v1/products`. */
   path: string;
   router: RouteTable;
+  /** Hears every answer of the application, whatever its route (metrics). */
+  onResponse?: ResponseObserver;
 }
+
+type Timed = Request & { ledgerflowStartedAt?: number };
+
+/** Times every request for the observers: a timestamp on the request and one shared listener, nothing made per request. */
+const timing = (observers: readonly ResponseObserver[]): express.RequestHandler => {
+  function finished(this: Response): void {
+    const req = this.req as Timed;
+    const seconds = (performance.now() - (req.ledgerflowStartedAt ?? performance.now())) / 1000;
+    for (const observer of observers) observer(req, this, seconds);
+  }
+  return (req, res, next) => {
+    (req as Timed).ledgerflowStartedAt = performance.now();
+    res.on('finish', finished);
+    next();
+  };
+};
 
 export interface AppDeps {
   logger: Logger;
@@ -37,6 +61,8 @@ export const createApp = ({ logger, verifier, idempotencyStore, requestLimiter, 
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('trust proxy', 'loopback');
+  const observers = [...publicModules, ...modules].flatMap((module) => (module.onResponse ? [module.onResponse] : []));
+  if (observers.length > 0) app.use(timing(observers));
   app.use(correlationId);
   // pino-http writes every line at `info` (errors too) and builds a child logger per request to do it:
   // above that level it can write nothing, so it is not mounted rather than paid for on every request.

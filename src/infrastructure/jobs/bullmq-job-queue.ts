@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type BackoffOptions, type BackoffStrategy, type Job as BullJob, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { Job, JobHandler, JobOptions, JobQueue, WorkerOptions } from '../../application/ports/job-queue.js';
+import type { Job, JobDepth, JobHandler, JobOptions, JobQueue, WorkerOptions } from '../../application/ports/job-queue.js';
 import { defaultRetry, jitteredBackoffMs } from './jittered-backoff.js';
 import { ReconnectWatch, type WatchedConnection } from './reconnect-watch.js';
 
@@ -141,6 +141,12 @@ export class BullMqJobQueue implements JobQueue {
 
   onReconnect(listener: () => void): void {
     this.reconnectListeners.push(listener);
+  }
+
+  /** The whole queue's, every worker's jobs counted (BullMQ's getJobCounts); fails at once while Redis is away. */
+  async depth(): Promise<JobDepth> {
+    const { waiting = 0, delayed = 0, active = 0 } = await this.queue.getJobCounts('waiting', 'delayed', 'active');
+    return { waiting, delayed, active };
   }
 
   close(): Promise<void> {

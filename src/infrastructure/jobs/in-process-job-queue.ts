@@ -1,4 +1,4 @@
-import type { Job, JobHandler, JobOptions, JobQueue, WorkerOptions } from '../../application/ports/job-queue.js';
+import type { Job, JobDepth, JobHandler, JobOptions, JobQueue, WorkerOptions } from '../../application/ports/job-queue.js';
 import { type Backoff, defaultRetry, jitteredBackoffMs } from './jittered-backoff.js';
 
 export interface InProcessJobQueueOptions {
@@ -84,6 +84,11 @@ export class InProcessJobQueue implements JobQueue {
 
   /** Memory is never lost to a reconnect: the listener has nothing to wait for. */
   onReconnect(_listener: () => void): void {}
+
+  /** Delayed counts jobs waiting for their time and those waiting for their next attempt. */
+  async depth(): Promise<JobDepth> {
+    return { waiting: this.ready.length, delayed: this.timers.size, active: this.running.size };
+  }
 
   async close(): Promise<void> {
     this.closed = true;

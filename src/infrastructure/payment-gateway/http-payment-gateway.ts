@@ -7,7 +7,7 @@ import {
   PaymentGatewayUnavailableError,
 } from '../../application/ports/payment-gateway.js';
 import type { Money } from '../../domain/shared/money.js';
-import { type HttpAnswer, RemoteUnavailableError, ResilientHttpClient } from '../http-client/resilient-http-client.js';
+import { type CircuitInfo, type HttpAnswer, RemoteUnavailableError, ResilientHttpClient } from '../http-client/resilient-http-client.js';
 
 export interface HttpPaymentGatewayOptions {
   /** The gateway's base URL; a function when it is known only later (the in-process simulator picks a free port). */
@@ -53,6 +53,11 @@ export class HttpPaymentGateway implements PaymentGateway {
     const { baseUrl, timeoutMs, retries, breakAfter, breakOnRatio, halfOpenAfterMs, logger } = options;
     this.baseUrl = typeof baseUrl === 'string' ? () => baseUrl : baseUrl;
     this.http = new ResilientHttpClient({ name: 'payment gateway', timeoutMs, retries, breakAfter, breakOnRatio, halfOpenAfterMs, logger });
+  }
+
+  /** Its circuit breaker as it stands (metrics). */
+  get circuit(): CircuitInfo {
+    return this.http.circuit;
   }
 
   async charge({ orderId, amount, token }: { orderId: string; amount: Money; token: string }): Promise<ChargeOutcome> {
