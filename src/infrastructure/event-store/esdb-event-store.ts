@@ -114,6 +114,11 @@ export class EsdbEventStore implements EventStore {
     return subscription;
   }
 
+  /** Subscriptions still running: each holds a gRPC call to the server. */
+  get openSubscriptions(): number {
+    return this.subscriptions.size;
+  }
+
   async headPosition(): Promise<bigint> {
     // The newest records are often the system projections' links: skip past them to the newest event of ours.
     for await (const event of this.read(BACKWARDS, END)) return event.position;

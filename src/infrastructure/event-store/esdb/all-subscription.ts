@@ -77,11 +77,23 @@ export class EsdbAllSubscription implements AllSubscription {
     this.closing.abort();
     // Ends a `for await` blocked on the server; the generator then finishes and `return` can complete.
     if (this.current) await stop(this.current);
+    // A generator never started does not run its `finally` on return().
     await this.iterator.return(undefined);
     this.onClosed();
   }
 
+  /** However it ends (close, `break`, an error surfaced), the subscription lets go of its call and of its store. */
   private async *iterate(): AsyncGenerator<RecordedEvent> {
+    try {
+      yield* this.resubscribing();
+    } finally {
+      this.closed = true;
+      this.closing.abort();
+      this.onClosed();
+    }
+  }
+
+  private async *resubscribing(): AsyncGenerator<RecordedEvent> {
     let failures = 0;
     while (!this.closed) {
       const subscription = this.subscribe();
