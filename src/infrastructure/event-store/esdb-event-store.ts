@@ -28,7 +28,9 @@ import {
   WrongExpectedVersionError,
 } from '../../application/ports/event-store.js';
 import { EsdbAllSubscription } from './esdb/all-subscription.js';
+import { appendWithRetry } from './esdb/append-retry.js';
 import type { EsdbClient } from './esdb/esdb-client.js';
+import { defaultEsdbLog, type EsdbLog } from './esdb/esdb-log.js';
 import { knownPosition, toClientPosition } from './esdb/positions.js';
 import { isSystemEvent, toRecordedEvent } from './esdb/recorded-event.js';
 import { toActualRevision, toClientExpectedRevision } from './esdb/revisions.js';
@@ -40,11 +42,13 @@ const toJsonEvent = (event: EventData) =>
 /** The production event store: EventStoreDB (or KurrentDB) over gRPC, through the official client. */
 export class EsdbEventStore implements EventStore {
   private readonly client: EsdbClient;
+  private readonly log: EsdbLog;
   private readonly subscriptions = new Set<EsdbAllSubscription>();
 
   /** A connection string, e.g. `esdb://localhost:2113?tls=false`, or a client already made (a double, in specs). */
-  constructor(connection: string | EsdbClient) {
+  constructor(connection: string | EsdbClient, options: { log?: EsdbLog } = {}) {
     this.client = typeof connection === 'string' ? EventStoreDBClient.connectionString(connection) : connection;
+    this.log = options.log ?? defaultEsdbLog();
   }
 
   async appendToStream(stream: string, events: readonly EventData[], options: AppendOptions = {}): Promise<AppendResult> {
@@ -52,9 +56,12 @@ export class EsdbEventStore implements EventStore {
     if (events.length === 0) return this.appendNothing(stream, expected);
     let result: ClientAppendResult;
     try {
-      result = await this.client.appendToStream(stream, events.map(toJsonEvent), {
-        expectedRevision: toClientExpectedRevision(expected),
-      });
+      const proposed = events.map(toJsonEvent);
+      const expectedRevision = toClientExpectedRevision(expected);
+      result = await appendWithRetry(
+        () => this.client.appendToStream(stream, proposed, { expectedRevision }),
+        (error, attempt) => this.log.warn({ err: error, stream, attempt }, 'EventStoreDB left an append unanswered; sending the same events again'),
+      );
     } catch (error) {
       if (error instanceof ClientWrongExpectedVersionError) {
         throw new WrongExpectedVersionError(stream, expected, toActualRevision(error.actualVersion));

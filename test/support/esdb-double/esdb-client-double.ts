@@ -17,7 +17,7 @@ import {
 } from '@eventstore/db-client';
 import type { EsdbClient } from '../../../src/infrastructure/event-store/esdb/esdb-client.js';
 import { InvalidPositionError, readBackwardPage, readForwardPage } from './all-reader.js';
-import { appendTimedOut, invalidPositionOnRead, wrongExpectedVersion } from './client-errors.js';
+import { appendTimedOut, invalidPositionOnRead, unavailable, wrongExpectedVersion } from './client-errors.js';
 import { toAllResolvedEvent, toStreamResolvedEvent } from './client-records.js';
 import { checkCommit, EXPECTED_ANY, EXPECTED_NO_STREAM, EXPECTED_STREAM_EXISTS } from './commit-check.js';
 import { defaultAllFilter, serverFilterOf } from './event-filter.js';
@@ -67,6 +67,8 @@ export class EsdbClientDouble implements EsdbClient {
   readonly log = new TransactionLog();
   /** Records the double has sent to the client, by reads and subscriptions: what a call downloads. */
   recordsSent = 0;
+  /** Append calls received. */
+  appendsReceived = 0;
   /** Subscription calls made, including ones that failed at once. */
   subscriptionsOpened = 0;
   private readonly checkpoints: CheckpointBehaviour;
@@ -76,6 +78,7 @@ export class EsdbClientDouble implements EsdbClient {
   private readonly subscriptions = new Set<FilteredAllSubscription>();
   private failAfterConfirmation: ((attempt: number) => Error | undefined) | undefined;
   private readonly withoutPositions = new Set<string>();
+  private answersToLose = 0;
 
   constructor(options: EsdbClientDoubleOptions = {}) {
     this.checkpoints = options.checkpoints ?? '24.10.0';
@@ -89,6 +92,15 @@ export class EsdbClientDouble implements EsdbClient {
   }
 
   async appendToStream(streamName: string, events: EventData[], options: { expectedRevision: AppendExpectedRevision }): Promise<AppendResult> {
+    this.appendsReceived++;
+    const answer = this.append(streamName, events, options);
+    if (this.answersToLose === 0) return answer;
+    this.answersToLose--;
+    await answer.catch(() => undefined);
+    throw unavailable();
+  }
+
+  private async append(streamName: string, events: EventData[], options: { expectedRevision: AppendExpectedRevision }): Promise<AppendResult> {
     const proposed = events.map(toProposed);
     await nextTurn();
     const decision = checkCommit(this.log, streamName, toExpectedVersion(options.expectedRevision), proposed.map((event) => event.id));
@@ -239,6 +251,11 @@ export class EsdbClientDouble implements EsdbClient {
   /** Each subscription call, numbered from 1, fails with the error returned for it (if any) right after its confirmation. */
   failSubscriptionsAfterConfirmation(failure: ((attempt: number) => Error | undefined) | undefined): void {
     this.failAfterConfirmation = failure;
+  }
+
+  /** The next `count` appends are carried out, but the connection drops before their answer reaches the client. */
+  loseAnswersToNextAppends(count: number): void {
+    this.answersToLose = count;
   }
 
   /** The client gets this event with the positions a server sends when it has none (ulong.MaxValue). */

@@ -1,12 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import type { EventData } from '../../../src/application/ports/event-store.js';
 import { EsdbEventStore } from '../../../src/infrastructure/event-store/esdb-event-store.js';
+import type { EsdbLog } from '../../../src/infrastructure/event-store/esdb/esdb-log.js';
 import { EsdbClientDouble, type EsdbClientDoubleOptions } from './esdb-client-double.js';
+
+/** What the adapter logged, kept for assertions instead of printed. */
+export class RecordingLog implements EsdbLog {
+  readonly entries: { level: 'warn' | 'error'; details: object; message: string }[] = [];
+  warn(details: object, message: string): void {
+    this.entries.push({ level: 'warn', details, message });
+  }
+  error(details: object, message: string): void {
+    this.entries.push({ level: 'error', details, message });
+  }
+}
 
 /** The adapter over the double, with a write timeout short enough for specs (the server's default is 2 s). */
 export const esdbStoreOnDouble = (options: EsdbClientDoubleOptions = {}) => {
   const client = new EsdbClientDouble({ writeTimeoutMs: 50, ...options });
-  return { client, store: new EsdbEventStore(client) };
+  const log = new RecordingLog();
+  return { client, log, store: new EsdbEventStore(client, { log }) };
 };
 
 export const someEvents = (count: number, type = 'Noted'): EventData[] =>
