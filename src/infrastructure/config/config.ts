@@ -21,7 +21,7 @@ export const runsProjections = (role: ServiceRole): boolean => role === 'all' ||
 /** The all-in-one process and the saga workers run the sagas (BullMQ's competing consumers, with Redis). */
 export const runsSagas = (role: ServiceRole): boolean => role === 'all' || role === 'saga-worker';
 
-/** Every environment variable the platform reads (the table in API.md), validated once at boot. */
+/** Every environment variable the platform reads (the table in docs/configuration.md), validated once at boot. */
 export const ConfigSchema = z
   .object({
     PORT: integer(0, 65_535, 'a port (an integer from 0 to 65535)').default(3000),
