@@ -201,7 +201,7 @@ interface Fragment {
   headers?: (keyof typeof RESPONSE_HEADERS)[];
 }
 
-/** The answers every route of its kind gives (API.md, "Conventions"), besides its own. */
+/** The answers every route of its kind gives (docs/http-api.md, "Conventions"), besides its own. */
 const conventionalAnswers = (route: RouteSpec): [number, Fragment][] => {
   const answers: [number, Fragment][] = [];
   const api = route.path.startsWith('/api/');
