@@ -1,21 +1,21 @@
+import { ConfigSchema } from './infrastructure/config/config.js';
+import { createLogger } from './infrastructure/logging/logger.js';
 import { startPlatform } from './infrastructure/platform.js';
+import { stopOnSignals } from './infrastructure/process/signals.js';
 import { StartupError } from './infrastructure/process/startup-error.js';
 
+// Made before the configuration is read, so that a bad variable is reported as a log line (LOG_LEVEL may be the bad one).
+const level = ConfigSchema.shape.LOG_LEVEL.safeParse(process.env.LOG_LEVEL || undefined);
+const logger = createLogger(level.success ? level.data : 'info');
+
+// Listening from the start: a signal that comes while the platform starts stops it once it has started.
+const platform = startPlatform(process.env);
+stopOnSignals(async () => (await platform.catch(() => undefined))?.stop(), logger);
 try {
-  const platform = await startPlatform(process.env);
-  const shutdown = (signal: string) => {
-    process.stderr.write(`${signal}: finishing in-flight work\n`);
-    platform.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        process.stderr.write(`shutdown failed: ${String(error)}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  await platform;
 } catch (error) {
-  process.stderr.write(`${error instanceof StartupError ? error.message : `ledgerflow failed to start: ${String(error)}`}\n`);
+  // A StartupError already says what is wrong and where, in one line; anything else is a bug worth its stack.
+  if (error instanceof StartupError) logger.fatal(error.message);
+  else logger.fatal({ err: error }, `ledgerflow failed to start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 }

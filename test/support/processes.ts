@@ -1,0 +1,53 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+// Linux's /proc: the processes a command became (npm, a shell, node), found before they are signalled.
+
+const stateOf = (pid: number): { ppid: number; state: string } | undefined => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: state!, ppid: Number(ppid) };
+  } catch {
+    return undefined;
+  }
+};
+
+/** `pid` and every process below it. */
+export const treeOf = (pid: number): number[] => [
+  pid,
+  ...readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry) && stateOf(Number(entry))?.ppid === pid)
+    .flatMap((entry) => treeOf(Number(entry))),
+];
+
+/** The command line of a process, its arguments joined by spaces. */
+export const commandLineOf = (pid: number): string => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    return '';
+  }
+};
+
+/** Running: a zombie waiting for its parent to read its status has stopped. */
+export const running = (pid: number): boolean => {
+  const state = stateOf(pid)?.state;
+  return state !== undefined && state !== 'Z' && state !== 'X';
+};
+
+export const portIsFree = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, () => probe.close(() => resolve(true)));
+  });
+
+/** Resolves once `condition` holds, polling; rejects naming `what` after `ms`. */
+export const within = async (ms: number, what: string, condition: () => boolean | Promise<boolean>): Promise<void> => {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+};
