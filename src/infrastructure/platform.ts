@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
 import type { Container } from 'inversify';
 import type { ProjectionSupervisor } from '../projections/projection-supervisor.js';
 import { type Config, loadConfig, runsProjections } from './config/config.js';
@@ -11,6 +12,7 @@ import { metricsModule } from './metrics/platform-metrics.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { acquireDataDirLock, type DataDirLock, ownsDataDir } from './process/data-dir-lock.js';
 import { listen, listenFailure } from './process/listen.js';
+import { describeProfile } from './process/profile.js';
 import { startPaymentSimulator } from './payment-gateway/simulator/payment-simulator.js';
 import { simulatorDataDir } from './modules/sagas-module.js';
 import { allModules } from './modules/all-modules.js';
@@ -23,14 +25,23 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
+export interface PlatformOptions {
+  /** The process's logger (main.ts makes one for every line of the process); else one from LOG_LEVEL, in JSON. */
+  logger?: Logger;
+}
+
 /**
  * Boots the process for its SERVICE_ROLE: `all` (the all-in-one server behind `npm start`, and the API specs)
  * runs every module and every projection; an API role serves its own module's routes; the projector runs the
  * projections and their admin routes. Health and metrics are served by every role.
  */
-export const startPlatform = async (env: NodeJS.ProcessEnv = process.env, modules: readonly PlatformModule[] = allModules): Promise<Platform> => {
+export const startPlatform = async (
+  env: NodeJS.ProcessEnv = process.env,
+  modules: readonly PlatformModule[] = allModules,
+  options: PlatformOptions = {},
+): Promise<Platform> => {
   const config = loadConfig(env);
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   if (config.SERVICE_ROLE === 'payment-gateway') return startPaymentGatewayRole(config, logger);
   // First, before anything is opened: a second owner of the directory stops here (see acquireDataDirLock).
   const lock = ownsDataDir(config, runsProjections(config.SERVICE_ROLE)) ? acquireDataDirLock(config.DATA_DIR, { role: config.SERVICE_ROLE }) : undefined;
@@ -114,7 +125,10 @@ const serve = async (config: Config, logger: Logger, container: Container, { ser
   const server = await listen(app, config.PORT);
   const { port } = server.address() as AddressInfo;
   ownUrl.set(`http://127.0.0.1:${port}`);
-  logger.info({ port, role, eventStore: config.EVENTSTORE_URL ?? 'sqlite', readModels: config.MONGODB_URL ? 'mongodb' : 'embedded' }, 'ledgerflow is serving');
+  const admin = served.some((module) => module.name === 'users')
+    ? { admin: config.ADMIN_EMAIL ? `${config.ADMIN_EMAIL} ensured` : 'none ensured (set ADMIN_EMAIL and ADMIN_PASSWORD for one)' }
+    : {};
+  logger.info({ url: `http://localhost:${port}`, port, role, ...describeProfile(config), ...admin }, `ledgerflow is serving http://localhost:${port}`);
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -135,7 +149,11 @@ const startPaymentGatewayRole = async (config: Config, logger: Logger): Promise<
   const simulator = await startPaymentSimulator({ port: config.PORT, host: '0.0.0.0', dataDir }).catch((error: unknown) => {
     throw (error as NodeJS.ErrnoException).syscall === 'listen' ? listenFailure(error, config.PORT) : error;
   });
-  logger.info({ port: simulator.port, role: config.SERVICE_ROLE }, 'ledgerflow payment gateway is serving');
+  const url = `http://localhost:${simulator.port}`;
+  logger.info(
+    { url, port: simulator.port, role: config.SERVICE_ROLE, ledger: dataDir === undefined ? 'memory' : `sqlite ${resolve(dataDir, 'payments.sqlite')}` },
+    `ledgerflow payment gateway is serving ${url}`,
+  );
   return {
     url: simulator.url,
     port: simulator.port,
