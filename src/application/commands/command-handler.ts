@@ -183,7 +183,8 @@ export class CommandHandler {
   /**
    * The first attempt, without reading the stream: decide on the cached state and append at the cached revision.
    * The append succeeds only if nothing was appended since, so a success means the cached state was the current
-   * one. Anything else (nothing cached, given event ids, a pinned revision the cache does not hold, a refusal or no
+   * one (with given event ids, a repeat of an append made from the same state succeeds as the store recognises it).
+   * Anything else (nothing cached, a pinned revision the cache does not hold, a refusal or no
    * events from what may be a stale state, a conflict) answers false and nothing was appended: the full path, which
    * reads the stream first, then gives the answer it always gave.
    */
@@ -193,7 +194,7 @@ export class CommandHandler {
     commands: Pending<State, Command, Event>[],
   ): Promise<boolean> {
     const cached = this.cache.get(stream) as Base<State> | undefined;
-    if (!cached || cached.revision < 0n || commands.some((pending) => pending.options.eventIds !== undefined)) return false;
+    if (!cached || cached.revision < 0n) return false;
     const steps = this.decideAll(decider, stream, cached, commands, false);
     if (!steps) return false;
     try {

@@ -21,8 +21,9 @@ export class SqliteChargeLedger implements ChargeLedger {
   private readonly statements;
 
   constructor(file: string) {
-    // FULL: a charge the simulator answered must not vanish, or a retry would charge the order again.
-    this.db = openSqlite(file, 'FULL');
+    // WAL with synchronous=NORMAL, as the embedded event store: a killed process loses no charge it answered (a retry
+    // must not charge the order again); only a power loss could, as it could lose the events that asked for it.
+    this.db = openSqlite(file, 'NORMAL');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS charges (
         seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, order_id TEXT NOT NULL UNIQUE,
