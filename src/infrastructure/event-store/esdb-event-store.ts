@@ -27,7 +27,7 @@ import {
   type SubscribeToAllOptions,
   WrongExpectedVersionError,
 } from '../../application/ports/event-store.js';
-import { EsdbAllSubscription } from './esdb/all-subscription.js';
+import { DEFAULT_TUNING, EsdbAllSubscription, type SubscriptionTuning } from './esdb/all-subscription.js';
 import { appendWithRetry } from './esdb/append-retry.js';
 import type { EsdbClient } from './esdb/esdb-client.js';
 import { defaultEsdbLog, type EsdbLog } from './esdb/esdb-log.js';
@@ -43,12 +43,14 @@ const toJsonEvent = (event: EventData) =>
 export class EsdbEventStore implements EventStore {
   private readonly client: EsdbClient;
   private readonly log: EsdbLog;
+  private readonly tuning: SubscriptionTuning;
   private readonly subscriptions = new Set<EsdbAllSubscription>();
 
   /** A connection string, e.g. `esdb://localhost:2113?tls=false`, or a client already made (a double, in specs). */
-  constructor(connection: string | EsdbClient, options: { log?: EsdbLog } = {}) {
+  constructor(connection: string | EsdbClient, options: { log?: EsdbLog; subscriptions?: Partial<SubscriptionTuning> } = {}) {
     this.client = typeof connection === 'string' ? EventStoreDBClient.connectionString(connection) : connection;
     this.log = options.log ?? defaultEsdbLog();
+    this.tuning = { ...DEFAULT_TUNING, ...options.subscriptions };
   }
 
   async appendToStream(stream: string, events: readonly EventData[], options: AppendOptions = {}): Promise<AppendResult> {
@@ -68,6 +70,8 @@ export class EsdbEventStore implements EventStore {
       }
       throw error;
     }
+    // Appends from other processes are found by the subscriptions' idle probe; ours can be looked for at once.
+    for (const subscription of this.subscriptions) subscription.nudge();
     // Only with `throwOnAppendFailure=false` in the connection string, whose batch path misreports the revision.
     if (!result.success) throw new WrongExpectedVersionError(stream, expected, await this.lastRevision(stream));
     return {
@@ -113,9 +117,14 @@ export class EsdbEventStore implements EventStore {
 
   subscribeToAll(options: SubscribeToAllOptions = {}): AllSubscription {
     const subscription: EsdbAllSubscription = new EsdbAllSubscription(
-      (clientOptions) => this.client.subscribeToAll(clientOptions),
+      {
+        open: (clientOptions) => this.client.subscribeToAll(clientOptions),
+        readAll: (readOptions) => this.client.readAll(readOptions),
+        log: this.log,
+        tuning: this.tuning,
+        onClosed: () => this.subscriptions.delete(subscription),
+      },
       options,
-      () => this.subscriptions.delete(subscription),
     );
     this.subscriptions.add(subscription);
     return subscription;
