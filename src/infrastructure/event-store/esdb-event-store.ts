@@ -29,6 +29,7 @@ import {
 } from '../../application/ports/event-store.js';
 import { DEFAULT_TUNING, EsdbAllSubscription, type SubscriptionTuning } from './esdb/all-subscription.js';
 import { appendWithRetry } from './esdb/append-retry.js';
+import { readFilteredForwards } from './esdb/filtered-read.js';
 import type { EsdbClient } from './esdb/esdb-client.js';
 import { defaultEsdbLog, type EsdbLog } from './esdb/esdb-log.js';
 import { knownPosition, toClientPosition } from './esdb/positions.js';
@@ -107,8 +108,13 @@ export class EsdbEventStore implements EventStore {
     const maxCount = options.maxCount ?? Number.POSITIVE_INFINITY;
     if (maxCount <= 0) return;
     let count = 0;
-    // readAll takes no filter in this client (it always sends NoFilter), so the filter applies here.
-    for await (const event of this.userEvents(options.direction ?? 'forwards', options.fromPosition)) {
+    const direction = options.direction ?? 'forwards';
+    // Backwards, the client's readAll can only read everything (it always sends NoFilter): the filter applies here.
+    const events =
+      options.filter && direction === 'forwards'
+        ? readFilteredForwards(this.client, options.filter, options.fromPosition)
+        : this.userEvents(direction, options.fromPosition);
+    for await (const event of events) {
       if (!matchesFilter(options.filter, event.streamId, event.type)) continue;
       yield event;
       if (++count >= maxCount) return;
