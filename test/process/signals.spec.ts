@@ -79,6 +79,15 @@ describe('process: signals stop the whole platform gracefully', function () {
     await stopsGracefully(started, 'SIGINT', -started.child.pid!);
   });
 
+  it('SIGHUP (a closed terminal, or nohup: Node does not keep its ignore) stops the server gracefully too', async () => {
+    started = await startCommand('nohup', [process.execPath, '--import', 'tsx', 'src/main.ts'], dataDir);
+    process.kill(started.child.pid!, 'SIGHUP');
+    await within(STOP_WITHIN_MS, 'the server gone after SIGHUP', () => !running(started!.child.pid!));
+    assert.equal(await started.exited, 0, started.output());
+    assert.match(started.output(), /"msg":"SIGHUP: stopping[^]*"msg":"ledgerflow stopped"/);
+    assert.ok(await portIsFree(started.port));
+  });
+
   it('the built JavaScript (npm run build, as the Dockerfile runs it) serves without a TypeScript loader and stops on SIGTERM', async function () {
     this.timeout(240_000);
     mkdirSync('.tmp', { recursive: true });

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/infrastructure/config/config.js';
 import { describeProfile } from '../../src/infrastructure/process/profile.js';
-import { commandLineOf, running, treeOf, within } from '../support/processes.js';
+import { plainText, running, runOnTerminal, within } from '../support/processes.js';
 import { freePort, outputMatches, runServerToExit, startServerProcess } from '../support/server-process.js';
 
 const admin = { email: 'admin@example.com', password: 'admin-password-1' };
@@ -93,26 +92,26 @@ describe('process: startup and shutdown lines a person can read', function () {
     const port = await freePort();
     const { EVENTSTORE_URL: _events, MONGODB_URL: _mongo, REDIS_URL: _redis, ...inherited } = process.env;
     // util-linux `script` runs the server on a pseudo-terminal of its own: stdout is a TTY there.
-    const terminal = spawn('script', ['-qfec', `${process.execPath} --import tsx src/main.ts`, '/dev/null'], {
-      env: { ...inherited, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'info', ADMIN_EMAIL: admin.email, ADMIN_PASSWORD: admin.password },
-      stdio: ['pipe', 'pipe', 'pipe'],
+    const terminal = runOnTerminal(`${process.execPath} --import tsx src/main.ts`, {
+      ...inherited,
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      ADMIN_EMAIL: admin.email,
+      ADMIN_PASSWORD: admin.password,
     });
-    let output = '';
-    terminal.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise((resolve) => terminal.once('exit', resolve));
     try {
-      await outputMatches(() => output, (text) => text.includes(`ledgerflow is serving http://localhost:${port}`), 60_000);
-      const server = treeOf(terminal.pid!).find((pid) => commandLineOf(pid).includes('src/main.ts') && !commandLineOf(pid).startsWith('script'));
+      await outputMatches(terminal.output, (text) => text.includes(`ledgerflow is serving http://localhost:${port}`), 60_000);
+      const server = terminal.find(`${process.execPath} --import tsx src/main.ts`);
       assert.ok(server, 'the server under the terminal');
       process.kill(server, 'SIGTERM');
-      await outputMatches(() => output, (text) => text.includes('ledgerflow stopped'));
-      await within(10_000, 'the terminal closed', () => !running(terminal.pid!));
+      await outputMatches(terminal.output, (text) => text.includes('ledgerflow stopped'));
+      await within(10_000, 'the terminal closed', () => !running(terminal.pid));
     } finally {
-      if (running(terminal.pid!)) terminal.kill('SIGKILL');
-      await exited;
+      if (running(terminal.pid)) process.kill(terminal.pid, 'SIGKILL');
+      await terminal.exited;
     }
-    // eslint-disable-next-line no-control-regex
-    const plain = output.replace(/\u001b\[[0-9;]*m/g, '').replace(/\r/g, '');
+    const plain = plainText(terminal.output());
     const lines = linesOf(plain);
     assert.deepEqual(
       lines.filter((line) => line.trimStart().startsWith('{')),

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
@@ -51,3 +52,34 @@ export const within = async (ms: number, what: string, condition: () => boolean 
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 };
+
+export interface OnTerminal {
+  /** The pid of `script`, which holds the terminal. */
+  pid: number;
+  output(): string;
+  exited: Promise<number | null>;
+  /** The pid of the first process under the terminal whose command line starts with `prefix`. */
+  find(prefix: string): number | undefined;
+}
+
+/**
+ * Runs a command on a pseudo-terminal of its own (util-linux `script`): its stdin, stdout and stderr are a TTY there.
+ * The shell that `script` starts execs the command, so that nothing stands between the terminal and the command.
+ */
+export const runOnTerminal = (command: string, env: NodeJS.ProcessEnv): OnTerminal => {
+  const terminal = spawn('script', ['-qfec', `exec ${command}`, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  terminal.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  terminal.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => terminal.once('exit', (code) => resolve(code)));
+  return {
+    pid: terminal.pid!,
+    output: () => output,
+    exited,
+    find: (prefix) => treeOf(terminal.pid!).find((pid) => pid !== terminal.pid && commandLineOf(pid).startsWith(prefix)),
+  };
+};
+
+/** The text as a person reads it on a terminal: no colour codes, no carriage returns. */
+// eslint-disable-next-line no-control-regex
+export const plainText = (text: string): string => text.replace(/\u001b\[[0-9;]*m/g, '').replace(/\r/g, '');

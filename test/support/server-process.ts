@@ -19,7 +19,7 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs the all-in-one server as `npm start` does (tsx src/main.ts) in a child process, and waits until it is ready. */
+/** Runs the all-in-one server as `npm start` does (node --import tsx src/main.ts) in a child process, and waits until it is ready. */
 export const startServerProcess = async (env: Record<string, string>, readyTimeoutMs = 30_000): Promise<ServerProcess> => {
   const port = await freePort();
   // The embedded profile unless the caller says otherwise: CI exports server URLs for other suites.

@@ -1,6 +1,9 @@
 import type { Logger } from '../logging/logger.js';
 
-/** What a user or a supervisor sends to stop a process: the terminal's Ctrl-C, `kill`, docker stop, a closed terminal. */
+/**
+ * What a user or a supervisor sends to stop a process: `kill`, docker stop, the terminal's Ctrl-C, a closed terminal
+ * (SIGHUP; Node resets an inherited "ignore", so even under nohup it would end the process, abruptly, without this).
+ */
 export const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 
 export interface StopOnSignalsOptions {
