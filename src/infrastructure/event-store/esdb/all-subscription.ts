@@ -31,8 +31,11 @@ export interface SubscriptionTuning {
   idleProbeMs: number;
 }
 
-/** About 40 s of drops at the longest delays: a node restarting is waited for; a server gone for good is reported. */
-export const DEFAULT_TUNING: SubscriptionTuning = { maxDrops: 12, retryMinMs: 100, retryMaxMs: 5_000, idleProbeMs: 250 };
+/**
+ * Some two minutes of drops in a row (6 s of doubling delays, then 5 s apart) before giving up: a node restarting,
+ * even one verifying a large index, is waited for; a server gone for good, or refusing every call, is reported.
+ */
+export const DEFAULT_TUNING: SubscriptionTuning = { maxDrops: 30, retryMinMs: 100, retryMaxMs: 5_000, idleProbeMs: 250 };
 
 export interface SubscriptionDeps {
   open: OpenSubscription;
