@@ -71,6 +71,8 @@ export class EsdbClientDouble implements EsdbClient {
   appendsReceived = 0;
   /** Subscription calls made, including ones that failed at once. */
   subscriptionsOpened = 0;
+  /** Times a live subscription lost live events to a slow consumer and went back to catching up. */
+  fallsBehind = 0;
   private readonly checkpoints: CheckpointBehaviour;
   private readonly writeTimeoutMs: number;
   private readonly indexingDelayMs: number;
@@ -209,7 +211,7 @@ export class EsdbClientDouble implements EsdbClient {
         maxSearchWindow: filter.maxSearchWindow,
         checkpointIntervalMultiplier: filter.checkpointInterval,
       },
-      () => this.failAfterConfirmation?.(attempt),
+      { afterConfirmation: () => this.failAfterConfirmation?.(attempt), fellBehind: () => this.fallsBehind++ },
     );
     this.subscriptions.add(server);
     const source = {

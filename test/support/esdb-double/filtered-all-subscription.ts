@@ -53,11 +53,11 @@ export class FilteredAllSubscription implements SubscriptionSource {
     private readonly log: TransactionLog,
     private readonly behaviour: CheckpointBehaviour,
     private readonly request: FilteredSubscriptionRequest,
-    afterConfirmation?: () => Error | undefined,
+    private readonly hooks: { afterConfirmation?: () => Error | undefined; fellBehind?: () => void } = {},
   ) {
     this.maxSearchWindow = request.maxSearchWindow ?? READ_BATCH_SIZE;
     this.checkpointInterval = request.checkpointIntervalMultiplier * this.maxSearchWindow;
-    void this.mainLoop(afterConfirmation);
+    void this.mainLoop();
   }
 
   /** MoveNextAsync: drops an event at or before the last one sent, and a checkpoint at or before the last checkpoint sent. */
@@ -96,12 +96,12 @@ export class FilteredAllSubscription implements SubscriptionSource {
     this.liveEvents.complete();
   }
 
-  private async mainLoop(afterConfirmation: (() => Error | undefined) | undefined): Promise<void> {
+  private async mainLoop(): Promise<void> {
     try {
       const start = this.startingCheckpoint();
       const lastIndexed = this.subscribeToLive();
       await this.output.write({ kind: 'confirmation', subscriptionId: randomUUID() });
-      const injected = afterConfirmation?.();
+      const injected = this.hooks.afterConfirmation?.();
       if (injected) throw injected;
       const confirmationLastPos = tfPos(lastIndexed);
       let checkpoint = start === 'end' ? confirmationLastPos : start;
@@ -160,6 +160,7 @@ export class FilteredAllSubscription implements SubscriptionSource {
       if ('checkpoint' in live && compareTfPos(live.checkpoint, checkpoint) < 0) continue;
       if (!sequenceCorrect) {
         // Live events were dropped: fall behind (not sent to clients, Streams.Read.cs) and catch up again.
+        this.hooks.fellBehind?.();
         await this.sendCheckpoint(checkpoint);
         return [checkpoint, sequence];
       }
