@@ -93,6 +93,17 @@ export class ProjectionWorker {
         this.processed.advance(batch[batch.length - 1]!.position);
         if (this.idlePosition !== undefined) this.processed.advance(this.idlePosition);
       }
+    } catch (error) {
+      // The subscription gave up (an adapter's permanent error, or drops that kept coming), or an event could not be
+      // decoded: the projection stops faulted and says where, instead of the error going unhandled.
+      this.fault = {
+        eventId: '',
+        eventType: '',
+        position: this.processed.position.toString(),
+        message: error instanceof Error ? error.message : String(error),
+        attempts: 1,
+      };
+      this.options.onFault?.(this.fault);
     } finally {
       if (this.fault) await subscription.close();
     }
