@@ -79,7 +79,9 @@ export const sagasModule: PlatformModule = {
     await container.get(TOKENS.SagaRuntime).start();
   },
   async stop(container) {
-    await container.get(TOKENS.SagaRuntime).stop();
+    // The simulator first: a charge it holds (tok_timeout) then fails at once, instead of keeping a job, and so the
+    // shutdown, waiting for the client's timeouts; the attempt is tried again after the restart.
     await simulators.get(container)?.stop();
+    await container.get(TOKENS.SagaRuntime).stop();
   },
 };
