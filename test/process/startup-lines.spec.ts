@@ -108,7 +108,7 @@ describe('process: startup and shutdown lines a person can read', function () {
       await outputMatches(terminal.output, (text) => text.includes('ledgerflow stopped'));
       await within(10_000, 'the terminal closed', () => !running(terminal.pid));
     } finally {
-      if (running(terminal.pid)) process.kill(terminal.pid, 'SIGKILL');
+      terminal.killAll();
       await terminal.exited;
     }
     const plain = plainText(terminal.output());

@@ -60,6 +60,8 @@ export interface OnTerminal {
   exited: Promise<number | null>;
   /** The pid of the first process under the terminal whose command line starts with `prefix`. */
   find(prefix: string): number | undefined;
+  /** SIGKILL to the terminal and every process under it (what a failed case leaves running). */
+  killAll(): void;
 }
 
 /**
@@ -77,6 +79,14 @@ export const runOnTerminal = (command: string, env: NodeJS.ProcessEnv): OnTermin
     output: () => output,
     exited,
     find: (prefix) => treeOf(terminal.pid!).find((pid) => pid !== terminal.pid && commandLineOf(pid).startsWith(prefix)),
+    killAll: () => {
+      for (const pid of treeOf(terminal.pid!).reverse())
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone meanwhile
+        }
+    },
   };
 };
 
