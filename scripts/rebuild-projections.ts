@@ -6,7 +6,7 @@ import { allModules } from '../src/infrastructure/modules/all-modules.js';
 import { acquireDataDirLock, ownsDataDir } from '../src/infrastructure/process/data-dir-lock.js';
 import { StartupError } from '../src/infrastructure/process/startup-error.js';
 import { createReadStore } from '../src/infrastructure/read-store/create-read-store.js';
-import { rebuildProjections } from '../src/projections/rebuild-projections.js';
+import { describeRebuild, rebuildProjections } from '../src/projections/rebuild-projections.js';
 
 // `npm run rebuild-projections [names…]`: rebuilds read models from position 0, with the server stopped: it refuses
 // to start while a server owns DATA_DIR (the two would write one read-model file at once).
@@ -46,7 +46,7 @@ const main = async (): Promise<void> => {
   bar.update(Math.max(1, Number(head)));
   bar.stop();
   const seconds = (Date.now() - started) / 1000;
-  console.log(`rebuilt ${projections.length} projection(s) from ${result.events} events in ${seconds.toFixed(1)} s`);
+  console.log(describeRebuild(projections, result, seconds));
   await readStore.close();
   await events.close();
   lock?.release();
