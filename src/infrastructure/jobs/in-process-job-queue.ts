@@ -44,7 +44,9 @@ export class InProcessJobQueue implements JobQueue {
   private readonly completed = new Map<string, number>();
   /** Oldest first. */
   private readonly deadLettered = new Set<string>();
-  private readonly ready: Entry[] = [];
+  private readonly ready: (Entry | undefined)[] = [];
+  /** Where the oldest ready job is in `ready`. */
+  private readyHead = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly running = new Set<Promise<void>>();
   private worker: Worker | undefined;
@@ -87,7 +89,7 @@ export class InProcessJobQueue implements JobQueue {
 
   /** Delayed counts jobs waiting for their time and those waiting for their next attempt. */
   async depth(): Promise<JobDepth> {
-    return { waiting: this.ready.length, delayed: this.timers.size, active: this.running.size };
+    return { waiting: this.ready.length - this.readyHead, delayed: this.timers.size, active: this.running.size };
   }
 
   async close(): Promise<void> {
@@ -95,6 +97,7 @@ export class InProcessJobQueue implements JobQueue {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     this.ready.length = 0;
+    this.readyHead = 0;
     await Promise.all([...this.running]);
   }
 
@@ -116,13 +119,27 @@ export class InProcessJobQueue implements JobQueue {
   private pump(): void {
     const worker = this.worker;
     if (!worker || this.closed) return;
-    while (this.running.size < worker.concurrency && this.ready.length > 0) {
-      const run: Promise<void> = this.run(this.ready.shift()!, worker).finally(() => {
+    while (this.running.size < worker.concurrency && this.readyHead < this.ready.length) {
+      const run: Promise<void> = this.run(this.takeReady(), worker).finally(() => {
         this.running.delete(run);
         this.pump();
       });
       this.running.add(run);
     }
+  }
+
+  /** The oldest ready job. A head index instead of shift(), which moves every job behind it: a backlog can be long. */
+  private takeReady(): Entry {
+    const entry = this.ready[this.readyHead]!;
+    this.ready[this.readyHead++] = undefined;
+    if (this.readyHead === this.ready.length) {
+      this.ready.length = 0;
+      this.readyHead = 0;
+    } else if (this.readyHead > 1024 && this.readyHead * 2 > this.ready.length) {
+      this.ready.splice(0, this.readyHead);
+      this.readyHead = 0;
+    }
+    return entry;
   }
 
   /** Never rejects. */
