@@ -39,15 +39,8 @@ export interface SagaDocument extends ReadDocument {
   fulfilment: FulfilmentProgress | null;
 }
 
-export interface SagaView {
-  id: string;
-  type: SagaType;
-  status: SagaStatus;
-  startedAt: string;
-  updatedAt: string;
-  steps: SagaStep[];
-  pendingTimeout: { dueAt: string } | null;
-}
+/** What `GET /api/v1/sagas/:id` answers. */
+export type SagaView = Pick<SagaDocument, 'id' | 'type' | 'status' | 'startedAt' | 'updatedAt' | 'steps' | 'pendingTimeout'>;
 
 export const sagaViewOf = ({ id, type, status, startedAt, updatedAt, steps, pendingTimeout }: SagaDocument): SagaView => ({
   id,
