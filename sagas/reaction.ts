@@ -15,6 +15,8 @@ export interface StepOf {
   step: string;
   /** Runs no earlier than this instant (a timeout). */
   dueAt?: string;
+  /** The saga's first step: it waits while steps of sagas under way are ready, so that work begun is finished first. */
+  opening?: true;
 }
 
 /** What a saga does in answer to an event: a command on an aggregate, or a call to the payment gateway. */

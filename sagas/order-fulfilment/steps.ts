@@ -12,6 +12,7 @@ const step = (orderId: string, name: string, dueAt?: string): StepOf => ({
 
 export const reserveStock = (orderId: string, productId: string, quantity: number): Reaction => ({
   ...step(orderId, `reserve-stock:${productId}`),
+  opening: true,
   kind: 'product',
   productId,
   command: { type: 'ReserveStock', data: { orderId, quantity } },

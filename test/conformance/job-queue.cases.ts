@@ -126,6 +126,20 @@ const commonCases: [string, (given: Given) => Promise<void>][] = [
     },
   ],
   [
+    'given deferred jobs enqueued before others, then every job not deferred runs first',
+    async ({ open, jobId }) => {
+      const queue = await open();
+      const { seen, handler } = recorder();
+      const deferred = [jobId('new-1'), jobId('new-2')];
+      const ongoing = [jobId('step-1'), jobId('step-2'), jobId('step-3')];
+      for (const id of deferred) await queue.enqueue('reserve', {}, { jobId: id, deferred: true });
+      for (const id of ongoing) await queue.enqueue('confirm', {}, { jobId: id });
+      queue.work(handler, { concurrency: 1 });
+      await waitUntil(() => seen.length === 5, 'every job ran');
+      assert.deepEqual(seen.map((job) => job.id), [...ongoing, ...deferred]);
+    },
+  ],
+  [
     'given a job id enqueued again while its job is active, then it runs once',
     async ({ open, jobId }) => {
       const queue = await open();

@@ -10,6 +10,8 @@ export interface JobOptions {
   jobId: string;
   /** Run no earlier than this many milliseconds from now. */
   delayMs?: number;
+  /** Yields to every ready job that has not got it: new work waits while work under way can go on. */
+  deferred?: boolean;
   /** Attempts in all, the first included (default 5). */
   attempts?: number;
   /** Exponential backoff between attempts: about initialDelayMs · 2^(attempt-1), jittered, capped at maxDelayMs. */

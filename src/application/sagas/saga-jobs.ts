@@ -49,6 +49,9 @@ export class SagaJobs {
     return this.queue.enqueue(reaction.saga, job, {
       jobId: jobIdOf(reaction, cause.id),
       ...(delayMs > 0 ? { delayMs } : {}),
+      // Under more orders than it can take, the platform finishes those it began instead of starting every new one
+      // and timing all of them out.
+      ...(reaction.opening ? { deferred: true } : {}),
       attempts: this.policy.attempts,
       backoff: { initialDelayMs: this.policy.initialDelayMs, maxDelayMs: this.policy.maxDelayMs },
     });

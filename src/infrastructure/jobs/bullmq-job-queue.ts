@@ -26,6 +26,7 @@ interface JitteredBackoffOptions extends BackoffOptions {
 }
 
 const JITTERED_EXPONENTIAL = 'ledgerflow-jittered-exponential';
+const DEFERRED_PRIORITY = 1;
 
 /** Completed jobs stay known this long (seconds) and this many, so a re-enqueue right after completion is a no-op. */
 const KEEP_COMPLETED = { age: 60 * 60, count: 1_000 };
@@ -107,6 +108,8 @@ export class BullMqJobQueue implements JobQueue {
     await this.queue.add(name, data, {
       jobId: toBullMqJobId(options.jobId),
       delay: Math.max(0, options.delayMs ?? 0),
+      // BullMQ takes jobs without a priority before prioritised ones.
+      ...(options.deferred ? { priority: DEFERRED_PRIORITY } : {}),
       attempts: options.attempts ?? defaultRetry.attempts,
       backoff: jitteredBackoff,
       removeOnComplete: KEEP_COMPLETED,

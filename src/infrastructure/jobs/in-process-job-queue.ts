@@ -20,6 +20,7 @@ interface Worker {
 interface Entry {
   job: Job;
   backoff: Backoff;
+  deferred: boolean;
 }
 
 /** What BullMQ makes of job data (undefined becomes {}), so a handler here gets a copy shaped as in Redis. */
@@ -44,9 +45,9 @@ export class InProcessJobQueue implements JobQueue {
   private readonly completed = new Map<string, number>();
   /** Oldest first. */
   private readonly deadLettered = new Set<string>();
-  private readonly ready: (Entry | undefined)[] = [];
-  /** Where the oldest ready job is in `ready`. */
-  private readyHead = 0;
+  private readonly ready = new ReadyJobs();
+  /** Ready jobs enqueued as deferred: taken only when `ready` is empty. */
+  private readonly readyDeferred = new ReadyJobs();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly running = new Set<Promise<void>>();
   private worker: Worker | undefined;
@@ -70,6 +71,7 @@ export class InProcessJobQueue implements JobQueue {
     const entry: Entry = {
       job: { id, name, data: throughJson(data), attempt: 1, attempts: options.attempts ?? defaultRetry.attempts },
       backoff: options.backoff ?? defaultRetry.backoff,
+      deferred: options.deferred === true,
     };
     if (options.delayMs && options.delayMs > 0) this.delay(entry, options.delayMs);
     else this.makeReady(entry);
@@ -89,15 +91,15 @@ export class InProcessJobQueue implements JobQueue {
 
   /** Delayed counts jobs waiting for their time and those waiting for their next attempt. */
   async depth(): Promise<JobDepth> {
-    return { waiting: this.ready.length - this.readyHead, delayed: this.timers.size, active: this.running.size };
+    return { waiting: this.ready.size + this.readyDeferred.size, delayed: this.timers.size, active: this.running.size };
   }
 
   async close(): Promise<void> {
     this.closed = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    this.ready.length = 0;
-    this.readyHead = 0;
+    this.ready.clear();
+    this.readyDeferred.clear();
     await Promise.all([...this.running]);
   }
 
@@ -112,15 +114,16 @@ export class InProcessJobQueue implements JobQueue {
   }
 
   private makeReady(entry: Entry): void {
-    this.ready.push(entry);
+    (entry.deferred ? this.readyDeferred : this.ready).push(entry);
     this.pump();
   }
 
   private pump(): void {
     const worker = this.worker;
     if (!worker || this.closed) return;
-    while (this.running.size < worker.concurrency && this.readyHead < this.ready.length) {
-      const run: Promise<void> = this.run(this.takeReady(), worker).finally(() => {
+    while (this.running.size < worker.concurrency && this.ready.size + this.readyDeferred.size > 0) {
+      const entry = this.ready.size > 0 ? this.ready.take() : this.readyDeferred.take();
+      const run: Promise<void> = this.run(entry, worker).finally(() => {
         this.running.delete(run);
         this.pump();
       });
@@ -128,22 +131,8 @@ export class InProcessJobQueue implements JobQueue {
     }
   }
 
-  /** The oldest ready job. A head index instead of shift(), which moves every job behind it: a backlog can be long. */
-  private takeReady(): Entry {
-    const entry = this.ready[this.readyHead]!;
-    this.ready[this.readyHead++] = undefined;
-    if (this.readyHead === this.ready.length) {
-      this.ready.length = 0;
-      this.readyHead = 0;
-    } else if (this.readyHead > 1024 && this.readyHead * 2 > this.ready.length) {
-      this.ready.splice(0, this.readyHead);
-      this.readyHead = 0;
-    }
-    return entry;
-  }
-
   /** Never rejects. */
-  private async run({ job, backoff }: Entry, worker: Worker): Promise<void> {
+  private async run({ job, backoff, deferred }: Entry, worker: Worker): Promise<void> {
     try {
       // Through a promise so that the handler never runs inside enqueue() and a synchronous throw fails the attempt.
       await Promise.resolve().then(() => worker.handler(job));
@@ -158,7 +147,7 @@ export class InProcessJobQueue implements JobQueue {
       } else if (this.closed) {
         this.pending.delete(job.id);
       } else {
-        this.delay({ job: { ...job, attempt: job.attempt + 1 }, backoff }, jitteredBackoffMs(job.attempt, backoff));
+        this.delay({ job: { ...job, attempt: job.attempt + 1 }, backoff, deferred }, jitteredBackoffMs(job.attempt, backoff));
         await this.report(async () => worker.options.onRetry?.(job, error));
       }
     }
@@ -196,5 +185,35 @@ export class InProcessJobQueue implements JobQueue {
       if (this.deadLettered.size <= this.options.keepDeadLettered) break;
       this.deadLettered.delete(oldest);
     }
+  }
+}
+
+/** Ready jobs, oldest first. Taken by a head index instead of shift(), which moves every job behind it: a backlog can be long. */
+class ReadyJobs {
+  private entries: (Entry | undefined)[] = [];
+  private head = 0;
+
+  get size(): number {
+    return this.entries.length - this.head;
+  }
+
+  push(entry: Entry): void {
+    this.entries.push(entry);
+  }
+
+  take(): Entry {
+    const entry = this.entries[this.head]!;
+    this.entries[this.head++] = undefined;
+    if (this.head === this.entries.length) this.clear();
+    else if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.head = 0;
+    }
+    return entry;
+  }
+
+  clear(): void {
+    this.entries = [];
+    this.head = 0;
   }
 }
