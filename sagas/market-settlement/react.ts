@@ -7,8 +7,6 @@ export type MarketSettlementEvent = RecordedEvent & MarketEvent;
 
 export const marketSettlementEventTypes = ['MarketResolved'] as const;
 
-export const marketIdOf = (event: MarketSettlementEvent): string => event.data.marketId;
-
 const recordPayout = (marketId: string, positionId: string): Reaction => ({
   saga: 'market-settlement',
   sagaId: marketId,

@@ -41,9 +41,6 @@ export const orderFulfilmentEventTypes = [
 export type OrderFulfilmentEvent = RecordedEvent &
   Extract<OrderEvent | ProductEvent, { type: (typeof orderFulfilmentEventTypes)[number] }>;
 
-/** The order an event of the saga belongs to: the saga's id. */
-export const orderIdOf = (event: OrderFulfilmentEvent): string => event.data.orderId;
-
 /**
  * Order fulfilment, by choreography: reserve every item → note each reservation on the order → once every item is
  * reserved, ask for the payment (with its deadline) → charge → confirm and commit the stock. A rejected reservation,
