@@ -6,27 +6,7 @@
  * included), anything else of the project (projections, the rebuild loop, decoding, this bench's wrappers) is the
  * rest. Samples with no project frame are V8's garbage collector, idle time, or Node internals.
  */
-import { readFileSync } from 'node:fs';
-
-interface CallFrame {
-  functionName: string;
-  url: string;
-  lineNumber: number;
-}
-
-interface ProfileNode {
-  id: number;
-  callFrame: CallFrame;
-  children?: number[];
-}
-
-interface CpuProfile {
-  nodes: ProfileNode[];
-  startTime: number;
-  endTime: number;
-  samples: number[];
-  timeDeltas: number[];
-}
+import { type CallFrame, type ProfileNode, readCpuProfile } from '../cpu-profile.js';
 
 export type ProfileCategory = 'eventStore' | 'readStore' | 'projectCode' | 'gc' | 'idle' | 'nodeInternals';
 
@@ -58,7 +38,7 @@ const where = (frame: CallFrame, root: string): string => {
 
 /** Splits the samples taken between `fromUs` and `toUs` (the profile's clock: process.hrtime in microseconds). */
 export const analyseProfile = (file: string, root: string, fromUs: number, toUs: number, top = 12): ProfileBreakdown => {
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const profile = readCpuProfile(file);
   const byId = new Map<number, ProfileNode>();
   const parent = new Map<number, number>();
   for (const node of profile.nodes) {

@@ -5,27 +5,7 @@
  * better-sqlite3 call or a JSON.parse made by the event store counts for the event store, Express's router for the
  * HTTP server, and so on. Samples no part claims are Node internals, the garbage collector, or idle time.
  */
-import { readFileSync } from 'node:fs';
-
-interface CallFrame {
-  functionName: string;
-  url: string;
-  lineNumber: number;
-}
-
-interface ProfileNode {
-  id: number;
-  callFrame: CallFrame;
-  children?: number[];
-}
-
-interface CpuProfile {
-  nodes: ProfileNode[];
-  startTime: number;
-  endTime: number;
-  samples: number[];
-  timeDeltas: number[];
-}
+import { type CallFrame, type ProfileNode, readCpuProfile } from '../cpu-profile.js';
 
 /**
  * The parts of the platform, each claiming frames by where their code lives (`path`: a project file relative to the
@@ -84,7 +64,7 @@ const where = (frame: CallFrame, root: string): string => {
 
 /** Summarises the samples taken between `fromUs` and `toUs` (process.hrtime in µs). */
 export const summariseProfile = (file: string, root: string, fromUs: number, toUs: number, top = 15): ProfileSummary => {
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const profile = readCpuProfile(file);
   const byId = new Map<number, ProfileNode>();
   const parent = new Map<number, number>();
   for (const node of profile.nodes) {
