@@ -6,14 +6,16 @@ type Mode = 'forward' | 'fail';
 /**
  * A payment gateway the spec steers, in front of the real simulator: it forwards, fails every charge with a 400
  * (an answer no retry changes: the saga step dead-letters), or holds the next charge until the spec releases it.
+ * It remembers every request it was sent (any server can stand behind it: `target` may be set once known).
  */
 export class GatewayFront {
   mode: Mode = 'forward';
   private waitToForward: (() => Promise<void>) | undefined;
   private server: Server | undefined;
   url = '';
+  readonly seen: { method: string; url: string; traceparent: string | undefined }[] = [];
 
-  constructor(private readonly target: string) {}
+  constructor(public target: string) {}
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -36,6 +38,7 @@ export class GatewayFront {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.seen.push({ method: req.method ?? '', url: req.url ?? '', traceparent: [req.headers.traceparent].flat()[0] });
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const isCharge = req.method === 'POST' && req.url === '/v1/charges';

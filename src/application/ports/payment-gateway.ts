@@ -19,11 +19,11 @@ export class PaymentGatewayUnavailableError extends Error {
 
 /**
  * The payment gateway port. Both calls are idempotent: a charge is keyed by the order id, a refund by the charge id,
- * so asking again answers the first outcome and moves no money.
+ * so asking again answers the first outcome and moves no money. A call continues the caller's trace (`traceparent`).
  */
 export interface PaymentGateway {
-  charge(request: { orderId: string; amount: Money; token: string }): Promise<ChargeOutcome>;
-  refund(request: { orderId: string; chargeId: string }): Promise<{ refundId: string }>;
+  charge(request: { orderId: string; amount: Money; token: string }, traceparent?: string): Promise<ChargeOutcome>;
+  refund(request: { orderId: string; chargeId: string }, traceparent?: string): Promise<{ refundId: string }>;
   /** The gateway's ledger for an order. */
   charges(orderId: string): Promise<Charge[]>;
 }

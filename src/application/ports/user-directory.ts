@@ -5,6 +5,9 @@ export interface UserSummary {
 }
 
 export interface UserDirectory {
-  /** null when the user is unknown or the users service cannot be reached: callers degrade, never fail. */
-  find(userId: string): Promise<UserSummary | null>;
+  /**
+   * null when the user is unknown or the users service cannot be reached: callers degrade, never fail. A lookup
+   * that goes out continues the caller's trace (`traceparent`).
+   */
+  find(userId: string, traceparent?: string): Promise<UserSummary | null>;
 }

@@ -32,12 +32,12 @@ export class ReactionRunner {
         await this.commands.handle(marketDecider, marketStream(reaction.marketId), reaction.command, context, eventIds());
         return;
       case 'charge': {
-        const note = await this.charge(reaction);
+        const note = await this.charge(reaction, context.traceparent);
         if (note) await this.commands.handle(orderDecider, orderStream(reaction.orderId), note, context, eventIds('outcome'));
         return;
       }
       case 'refund': {
-        await this.gateway.refund({ orderId: reaction.orderId, chargeId: reaction.chargeId });
+        await this.gateway.refund({ orderId: reaction.orderId, chargeId: reaction.chargeId }, context.traceparent);
         const note: OrderCommand = { type: 'NoteRefunded', data: { paymentId: reaction.chargeId } };
         await this.commands.handle(orderDecider, orderStream(reaction.orderId), note, context, eventIds('outcome'));
         return;
@@ -50,11 +50,11 @@ export class ReactionRunner {
    * notes the outcome. A gateway that gives no outcome fails the attempt, until the payment deadline has passed:
    * from then on the saga's timeout has the last word, and the step ends quietly.
    */
-  private async charge(reaction: Extract<Reaction, { kind: 'charge' }>): Promise<OrderCommand | undefined> {
+  private async charge(reaction: Extract<Reaction, { kind: 'charge' }>, traceparent: string | undefined): Promise<OrderCommand | undefined> {
     const { state: order } = await this.commands.load(orderDecider, orderStream(reaction.orderId));
     if (!awaitingPayment(order)) return undefined;
     try {
-      const charged = await this.gateway.charge({ orderId: reaction.orderId, amount: reaction.amount, token: reaction.token });
+      const charged = await this.gateway.charge({ orderId: reaction.orderId, amount: reaction.amount, token: reaction.token }, traceparent);
       return charged.outcome === 'captured'
         ? { type: 'NotePaymentCaptured', data: { paymentId: charged.chargeId } }
         : { type: 'NotePaymentDeclined', data: { reason: charged.code } };

@@ -74,7 +74,7 @@ export class SagaDelivery {
         const reactions = await Promise.all(batch.map(async (event) => ({ event, reactions: await this.reactions.to(event) })));
         await Promise.all(
           reactions.flatMap(({ event, reactions: due }) =>
-            due.map((reaction) => this.jobs.enqueue(reaction, { id: event.id, correlationId: event.metadata.correlationId })),
+            due.map((reaction) => this.jobs.enqueue(reaction, { id: event.id, correlationId: event.metadata.correlationId, traceparent: event.metadata.traceparent })),
           ),
         );
         const last = batch[batch.length - 1]!.position;

@@ -6,11 +6,12 @@ import type { CommandHandler } from '../commands/command-handler.js';
 import type { Job, JobQueue } from '../ports/job-queue.js';
 import type { ReactionRunner } from './reaction-runner.js';
 import { v5 } from 'uuid';
+import { childTraceparent, traceIdOf } from '../tracing/trace-context.js';
 
 export interface SagaJob {
   reaction: Reaction;
-  /** The causing event's correlation id, and the event itself as the cause. */
-  context: { correlationId: string; causationId: string };
+  /** The causing event's correlation id, the event itself as the cause, and the job's span under the event's. */
+  context: { correlationId: string; causationId: string; traceparent: string };
 }
 
 /** What this process's worker has done so far. */
@@ -28,6 +29,11 @@ export interface RetryPolicy {
 
 const LOG_NAMESPACE = '2f0c7a36-8f0e-4f5c-a2a4-3b8f1c9e4d71';
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+/** What a log line about a job says of its place in the request's story. */
+const logIds = (job: Job) => {
+  const { correlationId, causationId, traceparent } = (job.data as SagaJob).context;
+  return { correlationId, causationId, traceId: traceIdOf(traceparent) };
+};
 
 /**
  * Saga reactions as jobs: one job per reaction, its id the saga, the step and the causing event, so a redelivered
@@ -43,8 +49,9 @@ export class SagaJobs {
     private readonly now: () => number = Date.now,
   ) {}
 
-  enqueue(reaction: Reaction, cause: { id: string; correlationId: string }): Promise<void> {
-    const job: SagaJob = { reaction, context: { correlationId: cause.correlationId, causationId: cause.id } };
+  enqueue(reaction: Reaction, cause: { id: string; correlationId: string; traceparent?: string | undefined }): Promise<void> {
+    const context = { correlationId: cause.correlationId, causationId: cause.id, traceparent: childTraceparent(cause.traceparent) };
+    const job: SagaJob = { reaction, context };
     const delayMs = reaction.dueAt === undefined ? 0 : Math.max(0, Date.parse(reaction.dueAt) - this.now());
     return this.queue.enqueue(reaction.saga, job, {
       jobId: jobIdOf(reaction, cause.id),
@@ -62,11 +69,11 @@ export class SagaJobs {
     const log = async (job: Job, command: SagaLogCommand) => {
       const { reaction, context } = job.data as SagaJob;
       const eventIds = (index: number) => v5(`${job.id}/${job.attempt}/${command.type}/${index}`, LOG_NAMESPACE);
-      const logContext: CommandContext = { correlationId: context.correlationId, causationId: context.causationId };
+      const logContext: CommandContext = context;
       try {
         await commands.handle(sagaLogDecider, sagaLogStream(reaction.sagaId), command, logContext, { eventIds });
       } catch (error) {
-        logger.error({ err: error, jobId: job.id }, 'could not record a saga step failure');
+        logger.error({ err: error, jobId: job.id, ...logIds(job) }, 'could not record a saga step failure');
       }
     };
     this.queue.work(
@@ -80,7 +87,7 @@ export class SagaJobs {
         onRetry: (job, error) => {
           const { reaction } = job.data as SagaJob;
           this.counts.retried++;
-          logger.warn({ jobId: job.id, attempt: job.attempt, err: error }, 'saga step failed, will retry');
+          logger.warn({ jobId: job.id, attempt: job.attempt, err: error, ...logIds(job) }, 'saga step failed, will retry');
           void log(job, {
             type: 'NoteAttemptFailed',
             data: { sagaId: reaction.sagaId, sagaType: reaction.saga, step: reaction.step, attempt: job.attempt, error: errorText(error) },
@@ -89,7 +96,7 @@ export class SagaJobs {
         onDeadLetter: ({ job, error }) => {
           const { reaction } = job.data as SagaJob;
           this.counts.deadLettered++;
-          logger.error({ jobId: job.id, attempts: job.attempt, error }, 'saga step dead-lettered');
+          logger.error({ jobId: job.id, attempts: job.attempt, error, ...logIds(job) }, 'saga step dead-lettered');
           return log(job, {
             type: 'NoteDeadLetter',
             data: { sagaId: reaction.sagaId, sagaType: reaction.saga, step: reaction.step, attempts: job.attempt, error, reaction },

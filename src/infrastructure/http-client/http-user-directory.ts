@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { UserDirectory, UserSummary } from '../../application/ports/user-directory.js';
 import { type CircuitInfo, ResilientHttpClient } from './resilient-http-client.js';
 import { TtlCache } from './ttl-cache.js';
+import { childTraceparent } from '../../application/tracing/trace-context.js';
 
 export interface HttpUserDirectoryOptions {
   /** The users API's base URL; undefined while it is not known yet (the platform is not listening). */
@@ -42,23 +43,24 @@ export class HttpUserDirectory implements UserDirectory {
     return this.http.circuit;
   }
 
-  async find(userId: string): Promise<UserSummary | null> {
+  async find(userId: string, traceparent?: string): Promise<UserSummary | null> {
     const cached = this.cache.get(userId);
     if (cached) return cached;
     let pending = this.inFlight.get(userId);
     if (!pending) {
-      pending = this.fetchUser(userId).finally(() => this.inFlight.delete(userId));
+      pending = this.fetchUser(userId, traceparent).finally(() => this.inFlight.delete(userId));
       this.inFlight.set(userId, pending);
     }
     return pending;
   }
 
-  private async fetchUser(userId: string): Promise<UserSummary | null> {
+  private async fetchUser(userId: string, traceparent: string | undefined): Promise<UserSummary | null> {
     const baseUrl = this.options.baseUrl();
     if (baseUrl === undefined) return null;
     const url = `${baseUrl.replace(/\/+$/, '')}/api/v1/users/${encodeURIComponent(userId)}`;
     try {
-      const answer = await this.http.request(url, { headers: { Authorization: `Bearer ${await this.options.token()}`, Accept: 'application/json' } });
+      const headers = { Authorization: `Bearer ${await this.options.token()}`, Accept: 'application/json', traceparent: childTraceparent(traceparent) };
+      const answer = await this.http.request(url, { headers });
       // Unknown (or not yet projected) is an answer, not a failure: it is not cached.
       if (answer.status === 404) return null;
       if (answer.status !== 200) throw new Error(`the users API answered ${answer.status}`);

@@ -5,6 +5,8 @@ import type { IdempotencyStore } from '../../application/ports/idempotency-store
 import type { RateLimiter } from '../../application/ports/rate-limiter.js';
 import { type AccessTokenVerifier, authenticate } from './middleware/auth.js';
 import { correlationId } from './middleware/correlation-id.js';
+import { traceContext } from './middleware/trace-context.js';
+import { traceIdOf } from '../../application/tracing/trace-context.js';
 import { errorHandler, unknownRoute } from './middleware/error-handler.js';
 import { idempotency } from './middleware/idempotency.js';
 import { jsonBody } from './middleware/json-body.js';
@@ -64,6 +66,7 @@ export const createApp = ({ logger, verifier, idempotencyStore, requestLimiter, 
   const observers = [...publicModules, ...modules].flatMap((module) => (module.onResponse ? [module.onResponse] : []));
   if (observers.length > 0) app.use(timing(observers));
   app.use(correlationId);
+  app.use(traceContext);
   // pino-http writes every line at `info` (errors too) and builds a child logger per request to do it:
   // above that level it can write nothing, so it is not mounted rather than paid for on every request.
   if (logger.isLevelEnabled('info'))
@@ -71,6 +74,7 @@ export const createApp = ({ logger, verifier, idempotencyStore, requestLimiter, 
       pinoHttp({
         logger,
         genReqId: (req) => (req as express.Request).correlationId,
+        customProps: (req) => ({ traceId: traceIdOf((req as express.Request).traceparent) }),
         autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false },
         serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }) },
         // For a 5xx without an error pino-http makes one up, stack and all. Such an answer was a Problem given on

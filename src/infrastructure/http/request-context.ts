@@ -13,6 +13,8 @@ declare global {
   namespace Express {
     interface Request {
       correlationId: string;
+      /** This request's span (see middleware/trace-context.ts). */
+      traceparent: string;
       principal?: Principal;
     }
   }
@@ -21,5 +23,5 @@ declare global {
 export const commandContext = (req: Request): CommandContext => ({
   correlationId: req.correlationId,
   ...(req.principal ? { userId: req.principal.userId } : {}),
-  ...(typeof req.headers.traceparent === 'string' ? { traceparent: req.headers.traceparent } : {}),
+  traceparent: req.traceparent,
 });

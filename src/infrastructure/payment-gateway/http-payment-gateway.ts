@@ -8,6 +8,7 @@ import {
 } from '../../application/ports/payment-gateway.js';
 import type { Money } from '../../domain/shared/money.js';
 import { type CircuitInfo, type HttpAnswer, RemoteUnavailableError, ResilientHttpClient } from '../http-client/resilient-http-client.js';
+import { childTraceparent } from '../../application/tracing/trace-context.js';
 
 export interface HttpPaymentGatewayOptions {
   /** The gateway's base URL; a function when it is known only later (the in-process simulator picks a free port). */
@@ -60,15 +61,15 @@ export class HttpPaymentGateway implements PaymentGateway {
     return this.http.circuit;
   }
 
-  async charge({ orderId, amount, token }: { orderId: string; amount: Money; token: string }): Promise<ChargeOutcome> {
-    const answer = await this.post('/v1/charges', orderId, { orderId, amount: amount.amount, currency: amount.currency, token });
+  async charge({ orderId, amount, token }: { orderId: string; amount: Money; token: string }, traceparent?: string): Promise<ChargeOutcome> {
+    const answer = await this.post('/v1/charges', orderId, { orderId, amount: amount.amount, currency: amount.currency, token }, traceparent);
     if (answer.status === 201) return { outcome: 'captured', chargeId: ChargeAnswer.parse(answer.json()).id };
     if (answer.status === 402) return { outcome: 'declined', code: ErrorAnswer.parse(answer.json()).error.code };
     throw unexpected('POST /v1/charges', answer);
   }
 
-  async refund({ chargeId }: { orderId: string; chargeId: string }): Promise<{ refundId: string }> {
-    const answer = await this.post('/v1/refunds', `refund-${chargeId}`, { chargeId });
+  async refund({ chargeId }: { orderId: string; chargeId: string }, traceparent?: string): Promise<{ refundId: string }> {
+    const answer = await this.post('/v1/refunds', `refund-${chargeId}`, { chargeId }, traceparent);
     if (answer.status === 201) return { refundId: RefundAnswer.parse(answer.json()).id };
     throw unexpected('POST /v1/refunds', answer);
   }
@@ -79,10 +80,15 @@ export class HttpPaymentGateway implements PaymentGateway {
     throw unexpected('GET /v1/charges', answer);
   }
 
-  private post(path: string, idempotencyKey: string, body: unknown): Promise<HttpAnswer> {
+  private post(path: string, idempotencyKey: string, body: unknown, traceparent: string | undefined): Promise<HttpAnswer> {
     return this.send(path, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'Idempotency-Key': idempotencyKey },
+      headers: {
+        'Content-Type': 'application/json',
+        Accept: 'application/json',
+        'Idempotency-Key': idempotencyKey,
+        traceparent: childTraceparent(traceparent),
+      },
       body: JSON.stringify(body),
     });
   }

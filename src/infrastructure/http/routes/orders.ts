@@ -25,7 +25,7 @@ const viewer = (req: Request): OrderViewer => ({ userId: req.principal!.userId, 
 /** Orders over HTTP: parse, authorise, call the application, answer. Someone who may not see an order gets 404. */
 export const ordersRoutes = ({ orders, users, progress }: OrdersRoutesDeps): RouteTable => {
   const router = routeTable();
-  const present = async ({ customerId, ...order }: OrderView) => ({ ...order, customer: await users.find(customerId) });
+  const present = async ({ customerId, ...order }: OrderView, req: Request) => ({ ...order, customer: await users.find(customerId, req.traceparent) });
 
   router.post('/', requireSignedIn, async (req, res) => {
     const input = body(req, PlaceOrderBody);
@@ -42,21 +42,21 @@ export const ordersRoutes = ({ orders, users, progress }: OrdersRoutesDeps): Rou
   router.get('/', requireSignedIn, minPosition(progress, 'orders'), async (req, res) => {
     const { status, limit, cursor } = query(req, OrderListQuery);
     const page = await orders.list(viewer(req), { status, limit, cursor });
-    res.json({ items: await Promise.all(page.items.map(present)), nextCursor: page.nextCursor });
+    res.json({ items: await Promise.all(page.items.map((order) => present(order, req))), nextCursor: page.nextCursor });
   });
 
   router.get('/:id', requireSignedIn, minPosition(progress, 'orders'), async (req, res) => {
     const order = await orders.get(orderId(req.params.id), viewer(req));
     if (!order) throw notFoundProblem('no such order');
     res.setHeader('ETag', etag(order.version));
-    res.json(await present(order));
+    res.json(await present(order, req));
   });
 
   router.post('/:id/cancel', requireSignedIn, async (req, res) => {
     const id = orderId(req.params.id);
     body(req, CancelOrderBody);
     const change = await orders.cancel(id, viewer(req), commandContext(req), ifMatch(req));
-    sendCommandResult(res, { status: 202, body: await present(change.order), position: change.position, revision: change.revision });
+    sendCommandResult(res, { status: 202, body: await present(change.order, req), position: change.position, revision: change.revision });
   });
 
   return router;

@@ -1,3 +1,4 @@
+import type { Request } from 'express';
 import { type RouteTable, routeTable } from '../route-table.js';
 import type { ProductView } from '../../../application/products/product-view.js';
 import type { ProductsService } from '../../../application/products/products-service.js';
@@ -26,14 +27,14 @@ export const productsRoutes = ({ products, users, progress }: ProductsRoutesDeps
     ...product,
     createdBy: creator,
   });
-  const present = async (product: ProductView) => answerOf(product, await users.find(product.createdBy));
+  const present = async (product: ProductView, req: Request) => answerOf(product, await users.find(product.createdBy, req.traceparent));
 
   router.post('/', requireRole('admin'), async (req, res) => {
     const input = body(req, CreateProductBody);
     const change = await products.create(input, { ...commandContext(req), userId: req.principal!.userId });
     sendCommandResult(res, {
       status: 201,
-      body: await present(change.product),
+      body: await present(change.product, req),
       position: change.position,
       revision: change.revision,
       location: `/api/v1/products/${change.product.id}`,
@@ -43,14 +44,14 @@ export const productsRoutes = ({ products, users, progress }: ProductsRoutesDeps
   router.get('/', minPosition(progress, 'products'), async (req, res) => {
     const { q, limit, cursor } = query(req, ProductListQuery);
     const page = await products.list({ q, limit, cursor });
-    res.json({ items: await Promise.all(page.items.map(present)), nextCursor: page.nextCursor });
+    res.json({ items: await Promise.all(page.items.map((product) => present(product, req))), nextCursor: page.nextCursor });
   });
 
   // A cached read-model document stays one frozen object until it changes, and so does a cached user summary:
   // the answer's text is kept beside the document, and made anew when either is another object.
   const answers = new WeakMap<ProductView, { creator: UserSummary | null; json: string }>();
-  const presentAsJson = async (product: ProductView): Promise<string> => {
-    const creator = await users.find(product.createdBy);
+  const presentAsJson = async (product: ProductView, req: Request): Promise<string> => {
+    const creator = await users.find(product.createdBy, req.traceparent);
     const kept = answers.get(product);
     if (kept?.creator === creator) return kept.json;
     const json = JSON.stringify(answerOf(product, creator));
@@ -63,21 +64,21 @@ export const productsRoutes = ({ products, users, progress }: ProductsRoutesDeps
     if (!product) throw notFoundProblem('no such product');
     res.setHeader('ETag', etag(product.version));
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
-    res.send(await presentAsJson(product));
+    res.send(await presentAsJson(product, req));
   });
 
   router.put('/:id/price', requireRole('admin'), async (req, res) => {
     const id = productId(req.params.id);
     const { price } = body(req, ChangePriceBody);
     const change = await products.changePrice(id, price, commandContext(req), ifMatch(req));
-    sendCommandResult(res, { status: 200, body: await present(change.product), position: change.position, revision: change.revision });
+    sendCommandResult(res, { status: 200, body: await present(change.product, req), position: change.position, revision: change.revision });
   });
 
   router.post('/:id/stock-adjustments', requireRole('admin'), async (req, res) => {
     const id = productId(req.params.id);
     const adjustment = body(req, AdjustStockBody);
     const change = await products.adjustStock(id, adjustment, commandContext(req), ifMatch(req));
-    sendCommandResult(res, { status: 200, body: await present(change.product), position: change.position, revision: change.revision });
+    sendCommandResult(res, { status: 200, body: await present(change.product, req), position: change.position, revision: change.revision });
   });
 
   return router;
