@@ -81,6 +81,8 @@ describe('markets API', () => {
       ['eleven outcomes', { outcomes: Array.from({ length: 11 }, (_, i) => `o${i}`) }],
       ['outcomes that repeat', { outcomes: ['yes', 'no', 'yes'] }],
       ['an empty outcome', { outcomes: ['yes', ''] }],
+      ['an outcome with a control character', { outcomes: ['yes', 'no\u0000'] }],
+      ['an outcome with a bidirectional override', { outcomes: ['\u202eyes', 'no'] }],
       ['an empty question', { question: '' }],
       ['a closesAt that is no ISO 8601 instant', { closesAt: 'tomorrow' }],
       ['a closesAt without a time zone', { closesAt: '2099-01-01T10:00:00' }],

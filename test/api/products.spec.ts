@@ -10,6 +10,8 @@ const newProduct = (sku = `SKU-${Math.random().toString(36).slice(2, 10)}`, init
   initialStock,
 });
 
+const CONTROL = ['\u0000', '\u0007', '\t', '\n', '\u001b', '\u007f', '\u0085', '\u009b', '\u202e', '\u202a', '\u2066', '\u2069'];
+
 describe('API: products', () => {
   let platform: TestPlatform;
   let call: ReturnType<typeof httpClient>;
@@ -68,6 +70,20 @@ describe('API: products', () => {
       isProblem(answer, 400);
       const paths = answer.body.errors.map((error: { path: string }) => error.path).sort();
       assert.deepEqual(paths, ['', 'initialStock', 'price.amount', 'price.currency', 'sku']);
+    });
+
+    it('refuses control characters and bidirectional overrides in the sku and the name (400), and creates nothing', async () => {
+      for (const character of CONTROL) {
+        const sku = `CTL-${Math.random().toString(36).slice(2, 10)}`;
+        for (const body of [newProduct(`${sku}${character}X`), { ...newProduct(sku), name: `Mug${character}gnp.exe` }]) {
+          const answer = await create(body);
+          isProblem(answer, 400);
+          assert.match(answer.body.errors[0].message, /control characters/, JSON.stringify(answer.body));
+        }
+        const listed = await call('GET', `/api/v1/products?q=${sku}`, { headers: afterWrite(await fence()) });
+        assert.deepEqual(listed.body.items, [], `nothing was created for ${JSON.stringify(character)}`);
+      }
+      assert.equal((await create({ ...newProduct(), name: 'Crème brûlée, 日本 🍵 — עברית' })).status, 201, 'other text is welcome');
     });
 
     it('refuses a body that is not JSON (415), malformed JSON (400) and one over 1 MiB (413)', async () => {

@@ -77,6 +77,14 @@ describe('users API', () => {
       assert.equal((await register({ email: uniqueEmail(), password: 'x'.repeat(128), name: 'x'.repeat(100) })).status, 201);
     });
 
+    it('refuses control characters and bidirectional overrides in the name (400), on registering and on renaming', async () => {
+      for (const character of ['\u0000', '\t', '\n', '\u007f', '\u0085', '\u202e', '\u2067']) {
+        isProblem(await register({ email: uniqueEmail(), password, name: `Ada${character}nimda` }), 400);
+        isProblem(await call('PATCH', `/api/v1/users/${ada.id}`, { token: ada.token, body: { name: `Ada${character}` } }), 400);
+      }
+      assert.equal((await register({ email: uniqueEmail(), password, name: 'Zoë Ñúñez-O’Brien 李' })).status, 201);
+    });
+
     it('answers 400 for missing fields and for unknown ones', async () => {
       assert.deepEqual(errorPaths(await register({})).sort(), ['email', 'name', 'password']);
       isProblem(await register({ email: uniqueEmail(), password, name: 'Eve', roles: ['admin'] }), 400);

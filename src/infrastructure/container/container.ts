@@ -3,6 +3,7 @@ import { CommandHandler } from '../../application/commands/command-handler.js';
 import { createEventRegistry } from '../../application/events/event-catalog.js';
 import { UniqueClaims } from '../../application/uniqueness/unique-claims.js';
 import { CheckpointProgress } from '../../projections/checkpoint-progress.js';
+import { HeadBoundedProgress } from '../../projections/head-bounded-progress.js';
 import { ProjectionSupervisor } from '../../projections/projection-supervisor.js';
 import { type Config, runsProjections } from '../config/config.js';
 import { createEventStore } from '../event-store/create-event-store.js';
@@ -37,9 +38,13 @@ export const buildContainer = async (config: Config, logger: Logger, modules: re
       onFault: (projection, fault) => logger.error({ projection, fault }, 'projection faulted'),
     });
   });
-  container
-    .bind(TOKENS.ReadModelProgress)
-    .toDynamicValue((ctx) => (runsProjections(config.SERVICE_ROLE) ? ctx.get(TOKENS.Projections) : new CheckpointProgress(ctx.get(TOKENS.ReadStore))));
+  container.bind(TOKENS.ReadModelProgress).toDynamicValue(
+    (ctx) =>
+      new HeadBoundedProgress(
+        runsProjections(config.SERVICE_ROLE) ? ctx.get(TOKENS.Projections) : new CheckpointProgress(ctx.get(TOKENS.ReadStore)),
+        ctx.get(TOKENS.EventStore),
+      ),
+  );
   for (const module of modules) module.bind?.(container, config);
   return container;
 };

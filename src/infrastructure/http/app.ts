@@ -7,10 +7,11 @@ import { type AccessTokenVerifier, authenticate } from './middleware/auth.js';
 import { correlationId } from './middleware/correlation-id.js';
 import { traceContext } from './middleware/trace-context.js';
 import { traceIdOf } from '../../application/tracing/trace-context.js';
-import { errorHandler, unknownRoute } from './middleware/error-handler.js';
+import { errorHandler, methodNotAllowed, unknownRoute } from './middleware/error-handler.js';
 import { idempotency } from './middleware/idempotency.js';
 import { jsonBody } from './middleware/json-body.js';
 import { clientAddress, rateLimit } from './middleware/rate-limit.js';
+import { securityHeaders } from './middleware/security-headers.js';
 import type { RouteTable } from './route-table.js';
 
 /**
@@ -54,6 +55,14 @@ export interface AppDeps {
   modules: readonly HttpModule[];
 }
 
+/** Every path the modules serve, with the methods it is served with (however many modules serve it). */
+const servedMethods = (modules: readonly HttpModule[]): Map<string, Set<string>> => {
+  const served = new Map<string, Set<string>>();
+  for (const module of modules)
+    for (const [path, methods] of module.router.methodsByPath(module.path)) served.set(path, new Set([...(served.get(path) ?? []), ...methods]));
+  return served;
+};
+
 /** Sign-in has limits of its own (per email, per address), and its answer is a secret never stored. */
 const TOKEN_ROUTE = '/api/v1/auth/token';
 
@@ -65,6 +74,7 @@ export const createApp = ({ logger, verifier, idempotencyStore, requestLimiter, 
   app.set('trust proxy', 'loopback');
   const observers = [...publicModules, ...modules].flatMap((module) => (module.onResponse ? [module.onResponse] : []));
   if (observers.length > 0) app.use(timing(observers));
+  app.use(securityHeaders);
   app.use(correlationId);
   app.use(traceContext);
   // pino-http writes every line at `info` (errors too) and builds a child logger per request to do it:
@@ -93,6 +103,7 @@ export const createApp = ({ logger, verifier, idempotencyStore, requestLimiter, 
   }
   app.use(idempotency(idempotencyStore, { exclude: [TOKEN_ROUTE] }));
   for (const module of modules) module.router.mount(app.router, module.path);
+  for (const [path, methods] of servedMethods([...publicModules, ...modules])) app.all(path, methodNotAllowed(methods));
   app.use(unknownRoute);
   app.use(errorHandler(logger));
   return app;

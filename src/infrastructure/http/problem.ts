@@ -60,5 +60,7 @@ export const toProblem = (error: unknown): Problem => {
     return new Problem(412, 'Precondition failed', `the resource is at version ${error.actual}, not ${error.expected}`);
   if (error instanceof WrongExpectedVersionError) return new Problem(409, 'Conflict', 'the resource changed meanwhile; try again');
   if (error instanceof InvalidCursorError) return badRequest(error.message, [{ path: 'cursor', message: error.message }]);
+  // The router could not percent-decode a path parameter (`%ff`): such a path names nothing the server has.
+  if (error instanceof URIError) return notFoundProblem('no such resource: the path is not valid percent-encoding');
   return new Problem(500, 'Internal error', 'the server could not complete the request');
 };

@@ -39,6 +39,20 @@ export class RouteTable {
     }
   }
 
+  /** The methods of each full path this table serves under `base` (HEAD with GET, as Express answers it). */
+  methodsByPath(base: string): Map<string, Set<string>> {
+    const methods = new Map<string, Set<string>>();
+    for (const { method, path } of this.entries) {
+      if (method === undefined) continue;
+      const full = path === '/' ? base : `${base}${path}`;
+      const served = methods.get(full) ?? new Set<string>();
+      served.add(method.toUpperCase());
+      if (method === 'get') served.add('HEAD');
+      methods.set(full, served);
+    }
+    return methods;
+  }
+
   private add(method: Method, path: string, handlers: RequestHandler[]): this {
     if (!path.startsWith('/')) throw new Error(`route paths start with "/": ${path}`);
     this.entries.push({ method, path, handlers });

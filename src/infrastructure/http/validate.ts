@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { z } from 'zod';
 import { badRequest, notFoundProblem, validationProblem } from './problem.js';
 
@@ -20,6 +20,14 @@ export const pathId = (raw: unknown, what: string): string => {
   if (typeof raw !== 'string' || !ID.test(raw)) throw notFoundProblem(`no such ${what}`);
   return raw;
 };
+
+/** Checks the path's `:id` first, so that nothing waits (`X-Min-Position`) for a request that can only be a 404. */
+export const pathIdFirst =
+  (what: string): RequestHandler =>
+  (req, _res, next) => {
+    pathId(req.params.id, what);
+    next();
+  };
 
 const REVISION = /^(?:W\/)?"(\d{1,19})"$/;
 

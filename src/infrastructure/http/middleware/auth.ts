@@ -13,7 +13,8 @@ export const authenticate =
   (req, _res, next) => {
     const header = req.headers.authorization;
     if (header === undefined) return next();
-    const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
+    // The scheme is case-insensitive (RFC 7235); the token is not.
+    const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header);
     if (!match) return next(unauthorized('the Authorization header must be "Bearer <token>"'));
     verifier.verify(match[1]!).then(
       (principal) => {

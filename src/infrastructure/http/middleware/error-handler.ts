@@ -4,6 +4,15 @@ import { notFoundProblem, Problem, toProblem } from '../problem.js';
 
 export const unknownRoute: RequestHandler = (_req, _res, next) => next(notFoundProblem('no such route'));
 
+const METHOD_ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/** For a path the server serves, asked with another method: 405 with the methods it does serve in `Allow`. */
+export const methodNotAllowed = (methods: ReadonlySet<string>): RequestHandler => {
+  const allow = METHOD_ORDER.filter((method) => methods.has(method)).join(', ');
+  return (req, _res, next) =>
+    next(new Problem(405, 'Method not allowed', `${req.method} is not served here; ${allow} is`, undefined, { Allow: allow }));
+};
+
 /**
  * Answers every error as problem+json, and never sends a stack. Only a failure nobody answered on purpose (an error
  * that is not a Problem and becomes a 500) is logged, at error level with its stack; a Problem is an answer, even a 5xx

@@ -6,7 +6,7 @@ import { minPosition, type ReadModelProgress } from '../middleware/read-your-wri
 import { notFoundProblem } from '../problem.js';
 import { commandContext } from '../request-context.js';
 import { CloseMarketBody, CreateMarketBody, MarketListQuery, PlacePositionBody, ResolveMarketBody } from '../schemas/markets.js';
-import { body, etag, ifMatch, pathId, query } from '../validate.js';
+import { body, etag, ifMatch, pathId, pathIdFirst, query } from '../validate.js';
 
 export interface MarketsRoutesDeps {
   markets: MarketsService;
@@ -36,7 +36,7 @@ export const marketsRoutes = ({ markets, progress }: MarketsRoutesDeps): RouteTa
     res.json(await markets.list({ status, limit, cursor }));
   });
 
-  router.get('/:id', minPosition(progress, 'markets'), async (req, res) => {
+  router.get('/:id', pathIdFirst('market'), minPosition(progress, 'markets'), async (req, res) => {
     const market = await markets.get(marketId(req.params.id));
     if (!market) throw notFoundProblem('no such market');
     res.setHeader('ETag', etag(market.version));
@@ -50,7 +50,7 @@ export const marketsRoutes = ({ markets, progress }: MarketsRoutesDeps): RouteTa
     sendCommandResult(res, { status: 201, body: result.placed, position: result.position });
   });
 
-  router.get('/:id/positions/me', requireSignedIn, minPosition(progress, 'markets'), async (req, res) => {
+  router.get('/:id/positions/me', requireSignedIn, pathIdFirst('market'), minPosition(progress, 'markets'), async (req, res) => {
     const id = marketId(req.params.id);
     if (!(await markets.get(id))) throw notFoundProblem('no such market');
     res.json({ items: await markets.positionsOf(id, req.principal!.userId) });

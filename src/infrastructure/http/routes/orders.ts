@@ -9,7 +9,7 @@ import { minPosition, type ReadModelProgress } from '../middleware/read-your-wri
 import { notFoundProblem } from '../problem.js';
 import { commandContext } from '../request-context.js';
 import { CancelOrderBody, OrderListQuery, PlaceOrderBody } from '../schemas/orders.js';
-import { body, etag, ifMatch, pathId, query } from '../validate.js';
+import { body, etag, ifMatch, pathId, pathIdFirst, query } from '../validate.js';
 
 export interface OrdersRoutesDeps {
   orders: OrdersService;
@@ -45,7 +45,7 @@ export const ordersRoutes = ({ orders, users, progress }: OrdersRoutesDeps): Rou
     res.json({ items: await Promise.all(page.items.map((order) => present(order, req))), nextCursor: page.nextCursor });
   });
 
-  router.get('/:id', requireSignedIn, minPosition(progress, 'orders'), async (req, res) => {
+  router.get('/:id', requireSignedIn, pathIdFirst('order'), minPosition(progress, 'orders'), async (req, res) => {
     const order = await orders.get(orderId(req.params.id), viewer(req));
     if (!order) throw notFoundProblem('no such order');
     res.setHeader('ETag', etag(order.version));

@@ -9,7 +9,7 @@ import { minPosition, type ReadModelProgress } from '../middleware/read-your-wri
 import { notFoundProblem } from '../problem.js';
 import { commandContext } from '../request-context.js';
 import { AdjustStockBody, ChangePriceBody, CreateProductBody, ProductListQuery } from '../schemas/products.js';
-import { body, etag, ifMatch, pathId, query } from '../validate.js';
+import { body, etag, ifMatch, pathId, pathIdFirst, query } from '../validate.js';
 
 export interface ProductsRoutesDeps {
   products: ProductsService;
@@ -59,7 +59,7 @@ export const productsRoutes = ({ products, users, progress }: ProductsRoutesDeps
     return json;
   };
 
-  router.get('/:id', minPosition(progress, 'products'), async (req, res) => {
+  router.get('/:id', pathIdFirst('product'), minPosition(progress, 'products'), async (req, res) => {
     const product = await products.get(productId(req.params.id));
     if (!product) throw notFoundProblem('no such product');
     res.setHeader('ETag', etag(product.version));

@@ -6,7 +6,7 @@ import { notFoundProblem } from '../problem.js';
 import { commandContext } from '../request-context.js';
 import { type RouteTable, routeTable } from '../route-table.js';
 import { RetrySagaBody, SagaListQuery } from '../schemas/sagas.js';
-import { body, etag, pathId, query } from '../validate.js';
+import { body, etag, pathId, pathIdFirst, query } from '../validate.js';
 
 const sagaId = (raw: unknown): string => pathId(raw, 'saga');
 
@@ -20,7 +20,7 @@ export const sagasRoutes = ({ sagas, progress }: { sagas: SagasService; progress
     res.json(await sagas.list({ type, status, limit, cursor }));
   });
 
-  router.get('/:id', minPosition(progress, 'sagas'), async (req, res) => {
+  router.get('/:id', pathIdFirst('saga'), minPosition(progress, 'sagas'), async (req, res) => {
     const found = await sagas.get(sagaId(req.params.id));
     if (!found) throw notFoundProblem('no such saga');
     res.setHeader('ETag', etag(found.version));

@@ -7,7 +7,7 @@ import { minPosition, type ReadModelProgress } from '../middleware/read-your-wri
 import { notFoundProblem } from '../problem.js';
 import { commandContext, type Principal } from '../request-context.js';
 import { RegisterUserBody, RenameUserBody } from '../schemas/users.js';
-import { body, etag, ifMatch, pathId } from '../validate.js';
+import { body, etag, ifMatch, pathId, pathIdFirst } from '../validate.js';
 
 export interface UsersRoutesDeps {
   users: UsersService;
@@ -46,7 +46,7 @@ export const usersRoutes = ({ users, progress }: UsersRoutesDeps): RouteTable =>
     sendUser(res, await users.get(req.principal!.userId));
   });
 
-  router.get('/:id', requireSignedIn, minPosition(progress, 'users'), async (req, res) => {
+  router.get('/:id', requireSignedIn, pathIdFirst('user'), minPosition(progress, 'users'), async (req, res) => {
     const id = userId(req.params.id);
     if (!mayRead(req.principal!, id)) throw notFoundProblem('no such user');
     sendUser(res, await users.get(id));

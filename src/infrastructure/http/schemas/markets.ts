@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { MarketStatus } from '../../../domain/markets/events.js';
 import { MAX_OUTCOMES, MAX_STAKE, MIN_OUTCOMES } from '../../../domain/markets/market.js';
-import { ListQuery } from './common.js';
+import { ListQuery, plainText } from './common.js';
 
-const OutcomeName = z.string().trim().min(1).max(100);
+const OutcomeName = plainText().trim().min(1).max(100);
 
 export const CreateMarketBody = z.strictObject({
   question: z.string().trim().min(1).max(500),

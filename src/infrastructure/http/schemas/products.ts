@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { ListQuery, Money } from './common.js';
+import { ListQuery, Money, plainText } from './common.js';
 
 export const CreateProductBody = z.strictObject({
-  sku: z.string().trim().min(1).max(64),
-  name: z.string().trim().min(1).max(200),
+  sku: plainText().trim().min(1).max(64),
+  name: plainText().trim().min(1).max(200),
   description: z.string().max(5000).optional(),
   price: Money,
   initialStock: z.number().int().min(0).max(1_000_000_000),

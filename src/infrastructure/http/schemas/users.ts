@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { plainText } from './common.js';
 
 // The document shows the input side of a pipe (a string of at most 254): `format` says it must be an email too.
 const Email = z.string().trim().max(254).pipe(z.email()).meta({ format: 'email' });
-const Name = z.string().trim().min(1).max(100);
+const Name = plainText().trim().min(1).max(100);
 
 export const RegisterUserBody = z.strictObject({
   email: Email,
