@@ -112,6 +112,17 @@ export class WrongExpectedVersionError extends Error {
   }
 }
 
+/** A read from a position that is not where an event starts (EventStoreDB's positions are offsets in its log). */
+export class InvalidPositionError extends Error {
+  override readonly name = 'InvalidPositionError';
+  constructor(
+    readonly position: bigint,
+    options?: ErrorOptions,
+  ) {
+    super(`no event starts at position ${position}`, options);
+  }
+}
+
 export const matchesFilter = (filter: AllFilter | undefined, streamId: string, type: string): boolean => {
   if (!filter) return true;
   if (filter.eventTypes && !filter.eventTypes.includes(type)) return false;

@@ -24,6 +24,7 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  InvalidPositionError,
   type SubscribeToAllOptions,
   WrongExpectedVersionError,
 } from '../../application/ports/event-store.js';
@@ -35,6 +36,7 @@ import { defaultEsdbLog, type EsdbLog } from './esdb/esdb-log.js';
 import { knownPosition, toClientPosition } from './esdb/positions.js';
 import { isSystemEvent, toRecordedEvent } from './esdb/recorded-event.js';
 import { toActualRevision, toClientExpectedRevision } from './esdb/revisions.js';
+import { isInvalidPosition } from './esdb/subscription-errors.js';
 import { assertExpectedRevision } from './expected-revision.js';
 
 const toJsonEvent = (event: EventData) =>
@@ -117,10 +119,15 @@ export class EsdbEventStore implements EventStore {
       options.filter && direction === 'forwards'
         ? readFilteredForwards(this.client, options.filter, options.fromPosition)
         : this.userEvents(direction, options.fromPosition);
-    for await (const event of events) {
-      if (!matchesFilter(options.filter, event.streamId, event.type)) continue;
-      yield event;
-      if (++count >= maxCount) return;
+    try {
+      for await (const event of events) {
+        if (!matchesFilter(options.filter, event.streamId, event.type)) continue;
+        yield event;
+        if (++count >= maxCount) return;
+      }
+    } catch (error) {
+      if (options.fromPosition !== undefined && isInvalidPosition(error)) throw new InvalidPositionError(options.fromPosition, { cause: error });
+      throw error;
     }
   }
 

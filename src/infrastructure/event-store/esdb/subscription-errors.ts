@@ -30,3 +30,7 @@ export const isPermanent = (error: unknown): boolean =>
   error instanceof UnsupportedError ||
   error instanceof RecordDecodingError ||
   (error instanceof UnknownError && error.code === GRPC_INVALID_ARGUMENT);
+
+/** A read or a subscription from inside a record: InvalidPosition, which reads raise as UNKNOWN and subscriptions as INVALID_ARGUMENT. */
+export const isInvalidPosition = (error: unknown): boolean =>
+  error instanceof UnknownError && (error.code === GRPC_INVALID_ARGUMENT || /InvalidPosition/.test(error.message));
