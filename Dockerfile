@@ -18,6 +18,8 @@ ENV NODE_ENV=production
 COPY --from=build /app/package.json /app/package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The operations console (GET /console): static files, served as they are.
+COPY console ./console
 # DATA_DIR of the roles that keep files (the payment simulator's ledger): a volume mounted here stays writable.
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node

@@ -13,4 +13,16 @@ export default tseslint.config(
       '@typescript-eslint/no-require-imports': 'off',
     },
   },
+  {
+    // The operations console: ES modules the browser runs as they are.
+    files: ['console/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'sessionStorage', 'atob', 'FormData', 'URLSearchParams', 'AbortController', 'TextDecoderStream']
+          .concat(['requestAnimationFrame', 'cancelAnimationFrame', 'setInterval', 'clearInterval'])
+          .map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

@@ -7,6 +7,7 @@ import { buildContainer } from './container/container.js';
 import { TOKENS } from './container/tokens.js';
 import { createApp } from './http/app.js';
 import { OwnUrl } from './http/own-url.js';
+import { consoleModule } from './http/routes/console.js';
 import { healthRoutes, type ReadinessCheck } from './http/routes/health.js';
 import { metricsModule } from './metrics/platform-metrics.js';
 import { createLogger, type Logger } from './logging/logger.js';
@@ -33,7 +34,7 @@ export interface PlatformOptions {
 /**
  * Boots the process for its SERVICE_ROLE: `all` (the all-in-one server behind `npm start`, and the API specs)
  * runs every module and every projection; an API role serves its own module's routes; the projector runs the
- * projections and their admin routes. Health and metrics are served by every role.
+ * projections and their admin routes. Health, metrics and the operations console are served by every role.
  */
 export const startPlatform = async (
   env: NodeJS.ProcessEnv = process.env,
@@ -117,6 +118,7 @@ const serve = async (config: Config, logger: Logger, container: Container, { ser
     publicModules: [
       { path: '/health', router: healthRoutes(checks) },
       metricsModule({ container, role, projections }),
+      consoleModule(),
       ...served.flatMap((module) => module.publicRoutes?.(container) ?? []),
     ],
     modules: served.flatMap((module) => module.routes?.(container) ?? []),
