@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { CommandHandler, PreconditionFailedError } from '../../src/application/commands/command-handler.js';
+import { CommandHandler, MAX_ATTEMPTS, PreconditionFailedError } from '../../src/application/commands/command-handler.js';
 import { createEventRegistry } from '../../src/application/events/event-catalog.js';
-import type { AppendOptions, EventData } from '../../src/application/ports/event-store.js';
+import type { EventRegistry } from '../../src/application/events/event-registry.js';
+import { type AppendOptions, type EventData, WrongExpectedVersionError } from '../../src/application/ports/event-store.js';
 import type { ProductCommand } from '../../src/domain/products/commands.js';
 import { productDecider, productStream } from '../../src/domain/products/product.js';
 import { DomainError } from '../../src/domain/shared/errors.js';
@@ -10,6 +11,29 @@ import { MemoryEventStore } from '../../src/infrastructure/event-store/memory-ev
 
 const context = { correlationId: 'c-1' };
 const adjust = (delta: number): ProductCommand => ({ type: 'AdjustStock', data: { delta, reason: 'count' } });
+
+/** A memory store where another writer always got there first: every append meets a concurrent write. */
+class AlwaysContendedStore extends MemoryEventStore {
+  appends = 0;
+  override async appendToStream(stream: string, events: readonly EventData[], options?: AppendOptions) {
+    if (events.some((event) => event.type === 'StockAdjusted')) {
+      this.appends++;
+      throw new WrongExpectedVersionError(stream, options?.expectedRevision ?? 'any', 999n);
+    }
+    return super.appendToStream(stream, events, options);
+  }
+}
+
+/** The event registry, except that a stock adjustment by `delta` cannot be encoded. */
+const registryRefusing = (delta: number): EventRegistry => {
+  const registry = createEventRegistry();
+  return Object.assign(Object.create(registry) as EventRegistry, {
+    encode: (type: string, data: unknown) => {
+      if ((data as { delta?: number }).delta === delta) throw new Error(`cannot encode a ${type} of ${delta}`);
+      return registry.encode(type, data);
+    },
+  });
+};
 
 /** A memory store that counts the appends it is asked for. */
 class CountingStore extends MemoryEventStore {
@@ -98,5 +122,48 @@ describe('command handler', () => {
     const second = await new CommandHandler(store, createEventRegistry()).handle(productDecider, stream, reserve, context, { eventIds });
     assert.equal(second.revision, first.revision);
     assert.equal((await store.readStream(stream)).length, 3);
+  });
+
+  it('given a stream another writer changed since it was cached, when the cached state would refuse the command, then it is decided on the stream as it is', async () => {
+    const other = new CommandHandler(store, createEventRegistry());
+    await handler.handle(productDecider, stream, adjust(1), context);
+    await handler.handle(productDecider, stream, adjust(-1), context);
+    // This handler's cache says 0 on hand; another writer has put 10 there since.
+    await other.handle(productDecider, stream, adjust(10), context);
+    const result = await handler.handle(productDecider, stream, adjust(-4), context);
+    assert.equal(result.state.onHand, 6);
+    assert.deepEqual(await deltas(), [1, -1, 10, -4]);
+  });
+
+  it('given a stream another writer changed since it was cached, when the cached state would accept, then the append from it is refused and the command decided again on the stream as it is', async () => {
+    const other = new CommandHandler(store, createEventRegistry());
+    await handler.handle(productDecider, stream, adjust(5), context);
+    await other.handle(productDecider, stream, adjust(-5), context);
+    store.appends = 0;
+    await assert.rejects(handler.handle(productDecider, stream, adjust(-3), context), (error) => error instanceof DomainError);
+    assert.equal(store.appends, 1, 'one append from the cached state, refused for the concurrent write; none after the refusal');
+    assert.deepEqual(await deltas(), [5, -5]);
+  });
+
+  it('given a stream every append of which meets a concurrent write, then a command gives up after its attempts with the conflict', async () => {
+    const contended = new AlwaysContendedStore();
+    const stuck = new CommandHandler(contended, createEventRegistry());
+    const create: ProductCommand = {
+      type: 'CreateProduct',
+      data: { productId, sku: 'MUG', name: 'Mug', description: '', price: { amount: 100, currency: 'EUR' }, initialStock: 0, createdBy: 'admin' },
+    };
+    await stuck.handle(productDecider, stream, create, context);
+    await assert.rejects(stuck.handle(productDecider, stream, adjust(1), context), (error) => error instanceof WrongExpectedVersionError);
+    assert.equal(contended.appends, MAX_ATTEMPTS + 1, 'one attempt from the cached state, then MAX_ATTEMPTS from the stream');
+    await contended.close();
+  });
+
+  it('given commands at once, one of whose events cannot be encoded, then only that one fails and the others are applied', async () => {
+    const picky = new CommandHandler(store, registryRefusing(13));
+    const results = await Promise.allSettled([5, 13, 2].map((delta) => picky.handle(productDecider, stream, adjust(delta), context)));
+    assert.deepEqual(results.map((result) => result.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.match(String((results[1] as PromiseRejectedResult).reason), /cannot encode/);
+    assert.deepEqual(await deltas(), [5, 2]);
+    assert.equal((results[2] as PromiseFulfilledResult<{ state: { onHand: number } }>).value.state.onHand, 7);
   });
 });

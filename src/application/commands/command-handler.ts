@@ -1,28 +1,18 @@
 import type { Decider, DomainEvent } from '../../domain/shared/decider.js';
 import { DomainError } from '../../domain/shared/errors.js';
 import type { EventRegistry } from '../events/event-registry.js';
-import { type EventData, type EventStore, WrongExpectedVersionError } from '../ports/event-store.js';
+import { type AppendResult, type EventData, type EventStore, WrongExpectedVersionError } from '../ports/event-store.js';
 import type { CommandContext } from './command-context.js';
+import { type Decisions, decideInOrder, PreconditionFailedError, type ToDecide } from './decide-in-order.js';
 import { StateCache } from './state-cache.js';
+import { StreamBatches } from './stream-batches.js';
 import { newId } from '../ids.js';
 
-/** The caller's `If-Match` revision is not the stream's: nothing was appended. */
-export class PreconditionFailedError extends Error {
-  override readonly name = 'PreconditionFailedError';
-  constructor(
-    readonly streamId: string,
-    readonly expected: bigint,
-    readonly actual: bigint,
-  ) {
-    super(`stream ${streamId} is at revision ${actual}, not ${expected}`);
-  }
-}
+export { PreconditionFailedError } from './decide-in-order.js';
 
 export interface HandleOptions {
   /** A revision pinned by the caller (`If-Match`): checked once, never retried. */
   expectedRevision?: bigint;
-  /** The stream must not exist yet (creation commands). */
-  mustNotExist?: boolean;
   /** Deterministic ids for the new events, so a re-run reaction appends nothing new. */
   eventIds?: (index: number) => string;
 }
@@ -62,26 +52,18 @@ const typeOf = (command: unknown): string => {
   return typeof type === 'string' ? type : 'unknown';
 };
 
-const MAX_ATTEMPTS = 25;
+/** Attempts a command gets against concurrent writers before its conflict is its answer. */
+export const MAX_ATTEMPTS = 25;
 const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
 
-/** A command waiting for its stream's turn. */
-interface Pending<State, Command, Event> {
-  command: Command;
+/** A command waiting for its answer. */
+interface Pending<State, Command, Event> extends ToDecide<Command> {
   context: CommandContext;
-  options: HandleOptions;
+  eventIds: ((index: number) => string) | undefined;
   resolve: (result: CommandResult<State, Event>) => void;
   reject: (error: unknown) => void;
   /** Reported to the observer already. */
   settled: boolean;
-}
-
-/** What one command decided, on the state the commands before it in its batch left. */
-interface Step<State, Command, Event> {
-  pending: Pending<State, Command, Event>;
-  events: Event[];
-  state: State;
-  revision: bigint;
 }
 
 /** A state to decide on: a stream's as read, or as cached. */
@@ -91,21 +73,19 @@ interface Base<State> {
   position: bigint;
 }
 
-// Each queue holds commands for one stream, hence one decider; the map cannot say so in its type.
-type AnyPending = Pending<any, any, any>;
-type AnyDecider = Decider<any, any, any>;
-
 /**
- * Read the stream, fold, decide, append with the revision read; retry its own conflicts unless pinned.
+ * Load, decide, append with the revision loaded; retry on a concurrent write unless the caller pinned the revision.
  *
- * The commands for one stream that arrive during one turn of the event loop are decided one after the other, each
- * on the state the previous left, and their events appended together, in one append at the revision they were
- * decided on. Concurrent commands to a hot aggregate then cost one append and no conflicts, where one append each
- * would have all but the first refused and retried. Each command still gets its own answer: its own refusal (which
- * leaves the others alone), or its events, the revision after them, and the position of its own last event.
+ * The commands for one stream that arrive during one turn of the event loop (StreamBatches) are decided in order,
+ * each on the state the previous left (decideInOrder), and appended together at the revision they were decided on:
+ * concurrent commands to a hot aggregate then cost one append and no conflicts. Each still gets its own answer: its
+ * own refusal, which leaves the others alone, or its events, the revision after them and its last event's position.
+ * The first attempt decides on the cached state without reading the stream; the append's expected revision tells
+ * whether that state was current.
  */
 export class CommandHandler {
-  private queued = new Map<string, { decider: AnyDecider; commands: AnyPending[] }>();
+  /** One set of stream batches per decider, keyed by the decider itself (a stream belongs to one decider). */
+  private readonly batches = new Map<object, unknown>();
   private observer: CommandObserver | undefined;
 
   constructor(
@@ -127,172 +107,16 @@ export class CommandHandler {
     options: HandleOptions = {},
   ): Promise<CommandResult<State, Event>> {
     return new Promise((resolve, reject) => {
-      const pending: Pending<State, Command, Event> = { command, context, options, resolve, reject, settled: false };
-      // Events with given ids must be appended on their own, so that a repeat is recognised as one.
-      if (options.eventIds !== undefined) return void this.handleBatch(decider, stream, [pending]);
-      const queue = this.queued.get(stream);
-      if (queue) return void queue.commands.push(pending);
-      this.queued.set(stream, { decider, commands: [pending] });
-      if (this.queued.size === 1) setImmediate(() => this.handleQueued());
+      const { expectedRevision, eventIds } = options;
+      const pending: Pending<State, Command, Event> = { command, expectedRevision, context, eventIds, resolve, reject, settled: false };
+      // Events with given ids are appended on their own, so that a repeat is recognised as one.
+      if (eventIds !== undefined) void this.process(decider, stream, [pending]);
+      else this.batchesOf(decider).add(stream, pending);
     });
   }
 
-  private handleQueued(): void {
-    const queued = this.queued;
-    this.queued = new Map();
-    for (const [stream, { decider, commands }] of queued) void this.handleBatch(decider, stream, commands);
-  }
-
-  /** Settles every command of the batch, whatever happens. */
-  private async handleBatch<State, Command, Event extends DomainEvent>(
-    decider: Decider<State, Command, Event>,
-    stream: string,
-    commands: Pending<State, Command, Event>[],
-  ): Promise<void> {
-    try {
-      if (await this.handleFromCache(decider, stream, commands)) return;
-      let unsettled = commands;
-      for (let attempt = 1; unsettled.length > 0; attempt++) {
-        const current = await this.load(decider, stream);
-        const steps = this.decideAll(decider, stream, current, unsettled, true)!;
-        try {
-          await this.append(stream, current, steps);
-          return;
-        } catch (error) {
-          if (!(error instanceof WrongExpectedVersionError)) throw error;
-          const actual = typeof error.actual === 'bigint' ? error.actual : -1n;
-          unsettled = [];
-          for (const { pending } of steps) {
-            const pinned = pending.options.expectedRevision;
-            if (pinned !== undefined) this.reject(pending, new PreconditionFailedError(stream, pinned, actual));
-            else if (attempt >= MAX_ATTEMPTS) this.reject(pending, error);
-            else {
-              unsettled.push(pending);
-              this.observer?.retried(typeOf(pending.command));
-            }
-          }
-          if (unsettled.length > 0) await pause(attempt);
-        }
-      }
-    } catch (error) {
-      // Settling twice is harmless: whatever was answered already stays answered (and is not reported again).
-      for (const pending of commands) this.reject(pending, error);
-    }
-  }
-
-  /**
-   * The first attempt, without reading the stream: decide on the cached state and append at the cached revision.
-   * The append succeeds only if nothing was appended since, so a success means the cached state was the current
-   * one (with given event ids, a repeat of an append made from the same state succeeds as the store recognises it).
-   * Anything else (nothing cached, a pinned revision the cache does not hold, a refusal or no
-   * events from what may be a stale state, a conflict) answers false and nothing was appended: the full path, which
-   * reads the stream first, then gives the answer it always gave.
-   */
-  private async handleFromCache<State, Command, Event extends DomainEvent>(
-    decider: Decider<State, Command, Event>,
-    stream: string,
-    commands: Pending<State, Command, Event>[],
-  ): Promise<boolean> {
-    const cached = this.cache.get(stream) as Base<State> | undefined;
-    if (!cached || cached.revision < 0n) return false;
-    const steps = this.decideAll(decider, stream, cached, commands, false);
-    if (!steps) return false;
-    try {
-      await this.append(stream, cached, steps);
-      return true;
-    } catch (error) {
-      if (!(error instanceof WrongExpectedVersionError)) throw error;
-      // Another writer got there first: the full path decides them again on the stream as it is.
-      if (this.observer) for (const pending of commands) this.observer.retried(typeOf(pending.command));
-      return false;
-    }
-  }
-
-  /**
-   * Decides the commands in order, each on the state the previous left. When `final` (the base was just read), a
-   * refusal or a pinned revision that does not match answers that command at once and the others go on; otherwise
-   * (the base may be stale) either gives up on the whole batch: undefined.
-   */
-  private decideAll<State, Command, Event extends DomainEvent>(
-    decider: Decider<State, Command, Event>,
-    stream: string,
-    base: Base<State>,
-    commands: Pending<State, Command, Event>[],
-    final: boolean,
-  ): Step<State, Command, Event>[] | undefined {
-    const steps: Step<State, Command, Event>[] = [];
-    let { state, revision } = base;
-    for (const pending of commands) {
-      const pinned = pending.options.expectedRevision;
-      if (pinned !== undefined && pinned !== revision) {
-        if (!final) return undefined;
-        this.reject(pending, new PreconditionFailedError(stream, pinned, revision));
-        continue;
-      }
-      let events: Event[];
-      try {
-        events = decider.decide(pending.command, state);
-      } catch (error) {
-        if (!final) return undefined;
-        this.reject(pending, error);
-        continue;
-      }
-      if (events.length === 0 && !final) return undefined;
-      state = events.reduce(decider.evolve, state);
-      revision += BigInt(events.length);
-      steps.push({ pending, events, state, revision });
-    }
-    return steps;
-  }
-
-  /**
-   * Appends what the steps decided on `base` in one append at its revision, caches the state reached, and answers
-   * each with the position of its own last event (of the batch's last one, where the store does not tell them apart).
-   */
-  private async append<State, Command, Event extends DomainEvent>(stream: string, base: Base<State>, steps: Step<State, Command, Event>[]): Promise<void> {
-    const events = steps.flatMap((step) => this.toEventData(step.events, step.pending.context, step.pending.options));
-    const appended = events.length === 0 ? undefined : await this.appendTimed(stream, events, base.revision < 0n ? 'no_stream' : base.revision);
-    if (appended) this.cache.set(stream, { state: steps[steps.length - 1]!.state, revision: appended.nextExpectedRevision, position: appended.position });
-    let position = base.position;
-    let appendedSoFar = 0;
-    for (const { pending, events: decided, state, revision } of steps) {
-      appendedSoFar += decided.length;
-      if (appended && decided.length > 0) position = appended.positions?.[appendedSoFar - 1] ?? appended.position;
-      pending.resolve({ state, events: decided, revision, position });
-      this.report(pending, 'accepted');
-    }
-  }
-
-  private async appendTimed(stream: string, events: EventData[], expectedRevision: bigint | 'no_stream') {
-    const observer = this.observer;
-    if (!observer) return this.store.appendToStream(stream, events, { expectedRevision });
-    const started = performance.now();
-    try {
-      const appended = await this.store.appendToStream(stream, events, { expectedRevision });
-      observer.appended((performance.now() - started) / 1000, 'appended');
-      return appended;
-    } catch (error) {
-      observer.appended((performance.now() - started) / 1000, error instanceof WrongExpectedVersionError ? 'conflict' : 'failed');
-      throw error;
-    }
-  }
-
-  private reject(pending: AnyPending, error: unknown): void {
-    pending.reject(error);
-    this.report(pending, outcomeOf(error));
-  }
-
-  private report(pending: AnyPending, outcome: CommandOutcome): void {
-    if (pending.settled) return;
-    pending.settled = true;
-    this.observer?.settled(typeOf(pending.command), outcome);
-  }
-
   /** The current state of a stream, folded from the cache and whatever was appended since. */
-  async load<State, Event extends DomainEvent>(
-    decider: Decider<State, unknown, Event>,
-    stream: string,
-  ): Promise<{ state: State; revision: bigint; position: bigint }> {
+  async load<State, Event extends DomainEvent>(decider: Decider<State, unknown, Event>, stream: string): Promise<Base<State>> {
     const cached = this.cache.get(stream);
     let state = (cached?.state as State | undefined) ?? decider.initialState();
     let revision = cached?.revision ?? -1n;
@@ -307,11 +131,142 @@ export class CommandHandler {
     return { state, revision, position };
   }
 
-  private toEventData(events: readonly DomainEvent[], context: CommandContext, options: HandleOptions): EventData[] {
+  private batchesOf<State, Command, Event extends DomainEvent>(decider: Decider<State, Command, Event>): StreamBatches<Pending<State, Command, Event>> {
+    let batches = this.batches.get(decider) as StreamBatches<Pending<State, Command, Event>> | undefined;
+    if (!batches) {
+      batches = new StreamBatches((stream, commands) => void this.process(decider, stream, commands));
+      this.batches.set(decider, batches);
+    }
+    return batches;
+  }
+
+  /** Settles every command of the batch, whatever happens. */
+  private async process<State, Command, Event extends DomainEvent>(
+    decider: Decider<State, Command, Event>,
+    stream: string,
+    commands: Pending<State, Command, Event>[],
+  ): Promise<void> {
+    try {
+      if (!(await this.fromCache(decider, stream, commands))) await this.fromStream(decider, stream, commands);
+    } catch (error) {
+      // Settling twice is harmless: whatever was answered already stays answered (and is not reported again).
+      for (const pending of commands) this.reject(pending, error);
+    }
+  }
+
+  /**
+   * Decides on the cached state and appends at the cached revision: true when that worked, so the cached state was the
+   * current one (with given event ids, a repeat of an append made from the same state works too: the store recognises
+   * it). Anything else answers false with nothing appended: nothing cached, or a refusal or a command that changes
+   * nothing (either may be the doing of a state that is behind), or a conflict.
+   */
+  private async fromCache<State, Command, Event extends DomainEvent>(
+    decider: Decider<State, Command, Event>,
+    stream: string,
+    commands: Pending<State, Command, Event>[],
+  ): Promise<boolean> {
+    const cached = this.cache.get(stream) as Base<State> | undefined;
+    if (!cached || cached.revision < 0n) return false;
+    const { decided, refused } = this.decide(decider, stream, cached, commands);
+    if (refused.length > 0 || decided.some((decision) => decision.events.length === 0)) return false;
+    try {
+      await this.append(stream, cached, commands, decided);
+      return true;
+    } catch (error) {
+      if (!(error instanceof WrongExpectedVersionError)) throw error;
+      if (this.observer) for (const pending of commands) this.observer.retried(typeOf(pending.command));
+      return false;
+    }
+  }
+
+  /** Reads the stream, decides and appends; after a concurrent write, decides again what may be retried. */
+  private async fromStream<State, Command, Event extends DomainEvent>(
+    decider: Decider<State, Command, Event>,
+    stream: string,
+    commands: Pending<State, Command, Event>[],
+  ): Promise<void> {
+    let unsettled = commands;
+    for (let attempt = 1; unsettled.length > 0; attempt++) {
+      const base = await this.load(decider, stream);
+      const { decided, refused } = this.decide(decider, stream, base, unsettled);
+      for (const { index, error } of refused) this.reject(unsettled[index]!, error);
+      try {
+        await this.append(stream, base, unsettled, decided);
+        return;
+      } catch (error) {
+        if (!(error instanceof WrongExpectedVersionError)) throw error;
+        unsettled = this.retryable(stream, decided.map(({ index }) => unsettled[index]!), error, attempt);
+        if (unsettled.length > 0) await pause(attempt);
+      }
+    }
+  }
+
+  /** After a conflict, the commands to decide again: a pinned one has failed its precondition, one out of attempts its conflict. */
+  private retryable<State, Command, Event>(stream: string, commands: Pending<State, Command, Event>[], conflict: WrongExpectedVersionError, attempt: number) {
+    const actual = typeof conflict.actual === 'bigint' ? conflict.actual : -1n;
+    return commands.filter((pending) => {
+      if (pending.expectedRevision !== undefined) this.reject(pending, new PreconditionFailedError(stream, pending.expectedRevision, actual));
+      else if (attempt >= MAX_ATTEMPTS) this.reject(pending, conflict);
+      else {
+        this.observer?.retried(typeOf(pending.command));
+        return true;
+      }
+      return false;
+    });
+  }
+
+  private decide<State, Command, Event extends DomainEvent>(
+    decider: Decider<State, Command, Event>,
+    stream: string,
+    base: Base<State>,
+    commands: Pending<State, Command, Event>[],
+  ): Decisions<State, Event> {
+    return decideInOrder(decider, stream, base, commands, (events, index) => this.encode(events, commands[index]!));
+  }
+
+  /**
+   * Appends what was decided on `base` in one append at its revision, caches the state reached, and answers each
+   * command with the position of its own last event (of the append's last one, where the store does not tell them apart).
+   */
+  private async append<State, Command, Event extends DomainEvent>(
+    stream: string,
+    base: Base<State>,
+    commands: Pending<State, Command, Event>[],
+    decided: Decisions<State, Event>['decided'],
+  ): Promise<void> {
+    const events = decided.flatMap((decision) => decision.encoded);
+    const appended = events.length === 0 ? undefined : await this.appendTimed(stream, events, base.revision < 0n ? 'no_stream' : base.revision);
+    if (appended) this.cache.set(stream, { state: decided[decided.length - 1]!.state, revision: appended.nextExpectedRevision, position: appended.position });
+    let position = base.position;
+    let appendedSoFar = 0;
+    for (const { index, events: own, state, revision } of decided) {
+      appendedSoFar += own.length;
+      if (appended && own.length > 0) position = appended.positions?.[appendedSoFar - 1] ?? appended.position;
+      const pending = commands[index]!;
+      pending.resolve({ state, events: own, revision, position });
+      this.report(pending, 'accepted');
+    }
+  }
+
+  private async appendTimed(stream: string, events: EventData[], expectedRevision: bigint | 'no_stream'): Promise<AppendResult> {
+    const observer = this.observer;
+    if (!observer) return this.store.appendToStream(stream, events, { expectedRevision });
+    const started = performance.now();
+    try {
+      const appended = await this.store.appendToStream(stream, events, { expectedRevision });
+      observer.appended((performance.now() - started) / 1000, 'appended');
+      return appended;
+    } catch (error) {
+      observer.appended((performance.now() - started) / 1000, error instanceof WrongExpectedVersionError ? 'conflict' : 'failed');
+      throw error;
+    }
+  }
+
+  private encode<State, Command, Event extends DomainEvent>(events: readonly Event[], { context, eventIds }: Pending<State, Command, Event>): EventData[] {
     return events.map((event, index) => {
       const { data, schemaVersion } = this.registry.encode(event.type, event.data);
       return {
-        id: options.eventIds?.(index) ?? newId(),
+        id: eventIds?.(index) ?? newId(),
         type: event.type,
         data,
         metadata: {
@@ -323,5 +278,16 @@ export class CommandHandler {
         },
       };
     });
+  }
+
+  private reject<State, Command, Event>(pending: Pending<State, Command, Event>, error: unknown): void {
+    pending.reject(error);
+    this.report(pending, outcomeOf(error));
+  }
+
+  private report<State, Command, Event>(pending: Pending<State, Command, Event>, outcome: CommandOutcome): void {
+    if (pending.settled) return;
+    pending.settled = true;
+    this.observer?.settled(typeOf(pending.command), outcome);
   }
 }
