@@ -45,9 +45,9 @@ export const ROW_JSON = `'[' || position || ',' || json_quote(stream_id) || ',' 
 /** Rows a readAll page fetches. */
 export const READ_PAGE = 1000;
 /**
- * Pages written to the WAL before a commit checkpoints it (SQLite's default is 1000). Event ids are random UUIDs,
- * so each append dirties leaf pages of the event_id index all over the file; checkpointing less often writes each
- * hot page back once for many commits: 1.5–2.5× the append throughput (bench/store.bench.ts), for a WAL of up to ~40 MB.
+ * Pages written to the WAL before a commit checkpoints it (SQLite's default is 1000). A saga step's events have
+ * name-based (v5) ids, scattered over the event_id index, so appends dirty leaf pages all over it; checkpointing less
+ * often writes each hot page back once for many commits (bench/store.bench.ts measures it), for a WAL of up to ~40 MB.
  * With a background checkpointer this is only the backstop, should the worker ever fall behind.
  */
 export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
@@ -111,7 +111,7 @@ type AppendOutcome = { ok: true; result: AppendResult } | { ok: false; error: un
  * savepoint of its own, so one append's refusal (a wrong expected revision) leaves the others in, and committed
  * at the end of the turn. A commit costs the same for one append as for fifty; under concurrent requests this is
  * what keeps the write path from spending most of its time committing. Nothing is acknowledged before its group is
- * committed, so a crash loses only unacknowledged appends, as before.
+ * committed, so a crash loses only unacknowledged appends.
  */
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;

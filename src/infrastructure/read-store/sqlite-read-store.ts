@@ -37,8 +37,7 @@ const MAX_LOAD_CHUNK = LOAD_CHUNKS[LOAD_CHUNKS.length - 1]!;
 export interface SqliteReadStoreOptions {
   /**
    * Page cache of the connection, in MiB (SQLite's default is 2). A batch of events updates documents of every age,
-   * so pages all over each table and its id index (random UUIDs, for what was written before ids became UUIDv7):
-   * a cache that holds the hot ones saves re-reading them (random-id upserts: ~20 % less time than with 2 MiB).
+   * so pages all over each table and its id index: a cache that holds the hot ones saves re-reading them.
    */
   cacheMiB?: number;
 }
