@@ -23,7 +23,7 @@ const ZEROS = /^0+$/;
 export const parseTraceparent = (header: string | undefined): TraceContext | undefined => {
   const match = header === undefined ? null : TRACEPARENT.exec(header.trim());
   if (!match) return undefined;
-  const [, version, traceId, spanId, flags, rest] = match as unknown as [string, string, string, string, string, string | undefined];
+  const [version, traceId, spanId, flags, rest] = [match[1]!, match[2]!, match[3]!, match[4]!, match[5]];
   if (version === 'ff' || (version === '00' && rest !== undefined)) return undefined;
   if (ZEROS.test(traceId) || ZEROS.test(spanId)) return undefined;
   return { traceId, spanId, flags };
