@@ -63,7 +63,7 @@ const servedMethods = (modules: readonly HttpModule[]): Map<string, Set<string>>
   return served;
 };
 
-/** Sign-in has limits of its own (per email, per address), and its answer is a secret never stored. */
+/** Sign-in has limits of its own (per email and address, per address), instead of RATE_LIMIT_PER_MIN. */
 const TOKEN_ROUTE = '/api/v1/auth/token';
 
 /** The express application: edge middleware, the contexts' routers, and problem+json for every error. */
@@ -99,10 +99,12 @@ export const createApp = ({ logger, verifier, idempotencyStore, requestLimiter, 
   app.use(authenticate(verifier));
   if (requestLimiter) {
     const limit = rateLimit(requestLimiter, (req) => (req.principal ? `user:${req.principal.userId}` : `address:${clientAddress(req)}`));
-    app.use((req, res, next) => (req.path === TOKEN_ROUTE ? next() : limit(req, res, next)));
+    // Matched as the router matches paths: in any case, with or without a trailing slash.
+    app.use((req, res, next) => (req.path.toLowerCase().replace(/\/$/, '') === TOKEN_ROUTE ? next() : limit(req, res, next)));
   }
-  app.use(idempotency(idempotencyStore, { exclude: [TOKEN_ROUTE] }));
-  for (const module of modules) module.router.mount(app.router, module.path);
+  // Idempotency-Key is each POST route's own, after its guards: authorisation first, and sign-in left out by its route.
+  const beforePost = idempotency(idempotencyStore);
+  for (const module of modules) module.router.mount(app.router, module.path, { beforePost });
   for (const [path, methods] of servedMethods([...publicModules, ...modules])) app.all(path, methodNotAllowed(methods));
   app.use(unknownRoute);
   app.use(errorHandler(logger));

@@ -7,6 +7,17 @@ interface RouteEntry {
   method: Method | undefined;
   path: string;
   handlers: RequestHandler[];
+  /** A POST whose answer is a secret (an access token): nothing is put in front of its handler. */
+  secret?: boolean;
+}
+
+export interface MountOptions {
+  /**
+   * Put in front of the handler of every POST but the secret ones, after the route's own guards (who may call it),
+   * so that it sees only requests the route accepts from this caller: the Idempotency-Key middleware. Being the
+   * route's, it applies whatever the case or trailing slash of the path that reached it.
+   */
+  beforePost?: RequestHandler;
 }
 
 /**
@@ -20,6 +31,8 @@ export class RouteTable {
 
   get = (path: string, ...handlers: RequestHandler[]): this => this.add('get', path, handlers);
   post = (path: string, ...handlers: RequestHandler[]): this => this.add('post', path, handlers);
+  /** A POST whose answer is a secret (an access token), never to be kept: MountOptions.beforePost is left out. */
+  postSecret = (path: string, ...handlers: RequestHandler[]): this => this.add('post', path, handlers, { secret: true });
   put = (path: string, ...handlers: RequestHandler[]): this => this.add('put', path, handlers);
   patch = (path: string, ...handlers: RequestHandler[]): this => this.add('patch', path, handlers);
   delete = (path: string, ...handlers: RequestHandler[]): this => this.add('delete', path, handlers);
@@ -31,10 +44,12 @@ export class RouteTable {
   }
 
   /** Registers every entry, in order, on `router` under `base` (e.g. `/api/v1/products`). */
-  mount(router: Router, base: string): void {
-    for (const { method, path, handlers } of this.entries) {
+  mount(router: Router, base: string, options: MountOptions = {}): void {
+    for (const { method, path, handlers, secret } of this.entries) {
       const full = path === '/' ? base : `${base}${path}`;
       if (method === undefined) router.use(base, ...handlers);
+      else if (method === 'post' && options.beforePost && !secret)
+        router.post(full, ...handlers.slice(0, -1), options.beforePost, ...handlers.slice(-1));
       else router[method](full, ...handlers);
     }
   }
@@ -53,9 +68,9 @@ export class RouteTable {
     return methods;
   }
 
-  private add(method: Method, path: string, handlers: RequestHandler[]): this {
+  private add(method: Method, path: string, handlers: RequestHandler[], flags: { secret?: boolean } = {}): this {
     if (!path.startsWith('/')) throw new Error(`route paths start with "/": ${path}`);
-    this.entries.push({ method, path, handlers });
+    this.entries.push({ method, path, handlers, ...flags });
     return this;
   }
 }

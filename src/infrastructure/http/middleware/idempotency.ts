@@ -2,6 +2,7 @@ import { createHash, scryptSync } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { IdempotencyStore, StoredResponse } from '../../../application/ports/idempotency-store.js';
 import { badRequest, Problem } from '../problem.js';
+import { clientAddress } from './rate-limit.js';
 
 const RETENTION_MS = 24 * 60 * 60 * 1000;
 const LEASE_MS = 30_000;
@@ -59,19 +60,22 @@ const captureResponse = (res: Response, onSent: (response: StoredResponse) => vo
 };
 
 /**
- * `Idempotency-Key` on every POST: the same key with the same body replays the first answer (even when the
- * repeats arrive in parallel: they wait for the first), the same key with another body is 422.
- * Keys are scoped to the caller and the route, and kept 24 h. Routes whose answer is a secret (an access token)
- * are excluded: a token is never stored, and asking for another is harmless.
+ * `Idempotency-Key` on a POST: the same key with the same body replays the first answer (even when the repeats
+ * arrive in parallel: they wait for the first), the same key with another body is 422. Keys are scoped to the caller
+ * (the signed-in user, else the client address) and the URL, and kept 24 h. It is mounted by each POST route after
+ * the route's guards (see RouteTable's beforePost), never on one whose answer is a secret (an access token).
  */
-export const idempotency = (store: IdempotencyStore, options: { exclude?: readonly string[] } = {}): RequestHandler => {
+export const idempotency = (store: IdempotencyStore): RequestHandler => {
   const remembered = rememberedPost(store);
   return (req, res, next) => {
     const key = req.headers['idempotency-key'];
-    if (req.method !== 'POST' || key === undefined || options.exclude?.includes(req.path)) return next();
+    if (req.method !== 'POST' || key === undefined) return next();
     return remembered(req, res, next, Array.isArray(key) ? key.join(', ') : key);
   };
 };
+
+/** Whose keys these are: a signed-in user's, or those of whoever calls from this address. */
+const callerOf = (req: Request): string => (req.principal ? `user:${req.principal.userId}` : `address:${clientAddress(req)}`);
 
 /** A POST with an Idempotency-Key: claimed, then answered by the route or from what the first one answered. */
 const rememberedPost =
@@ -80,7 +84,7 @@ const rememberedPost =
     if (key.length < 1 || key.length > 200)
       return next(badRequest('Idempotency-Key must be 1 to 200 characters', [{ path: 'Idempotency-Key', message: 'length 1..200' }]));
     const scopedKey = createHash('sha256')
-      .update(`${req.principal?.userId ?? 'anonymous'}\u0000${req.originalUrl}\u0000${key}`)
+      .update(`${callerOf(req)}\u0000${req.originalUrl}\u0000${key}`)
       .digest('base64url');
     const fingerprint = fingerprintOf(req.body, scopedKey);
 

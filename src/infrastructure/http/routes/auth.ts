@@ -18,7 +18,7 @@ export interface AuthRoutesDeps {
 export const authRoutes = ({ signIn, tokens, perAddress }: AuthRoutesDeps): RouteTable => {
   const router = routeTable();
 
-  router.post('/token', rateLimit(perAddress, clientAddress), async (req, res) => {
+  router.postSecret('/token', rateLimit(perAddress, clientAddress), async (req, res) => {
     const { email, password } = body(req, TokenRequestBody);
     const outcome = await signIn.attempt(email, password);
     if (!outcome.ok && outcome.reason === 'too_many_failures')
