@@ -190,13 +190,30 @@ describe('auth API', () => {
     });
     after(() => limited.stop());
 
-    it('allows SIGNIN_FAILURES_PER_EMAIL failures, then answers 429 with Retry-After, even to the right password', async () => {
+    it('allows SIGNIN_FAILURES_PER_EMAIL failures from one address, then answers that address 429 with Retry-After, even to the right password', async () => {
       const email = await register();
-      for (let attempt = 0; attempt < 3; attempt++) isProblem(await signIn({ email, password: 'wrong-password' }, `198.51.100.${attempt}`), 401);
-      const blocked = await signIn({ email: email.toUpperCase(), password: 'right-password' }, '198.51.100.9');
+      for (let attempt = 0; attempt < 3; attempt++) isProblem(await signIn({ email, password: 'wrong-password' }, '198.51.100.1'), 401);
+      const blocked = await signIn({ email: email.toUpperCase(), password: 'right-password' }, '198.51.100.1');
       isProblem(blocked, 429);
       const retryAfter = Number(blocked.headers.get('Retry-After'));
       assert.ok(retryAfter > 800 && retryAfter <= 900, `Retry-After ${retryAfter}`);
+    });
+
+    it('locks nobody out from afar: the owner signs in from another address meanwhile, the admin too', async () => {
+      const email = await register();
+      for (let attempt = 0; attempt < 4; attempt++) await signIn({ email, password: 'wrong-password' }, '198.51.100.2');
+      isProblem(await signIn({ email, password: 'right-password' }, '198.51.100.2'), 429);
+      assert.equal((await signIn({ email, password: 'right-password' }, '198.51.100.3')).status, 200);
+      for (let attempt = 0; attempt < 4; attempt++) await signIn({ email: TEST_ADMIN.email, password: 'wrong-password' }, '198.51.100.4');
+      assert.equal((await signIn(TEST_ADMIN, '198.51.100.5')).status, 200, 'the admin is not locked out by failures elsewhere');
+    });
+
+    it('counts the failures of each address apart: a few from many addresses lock none of them', async () => {
+      const email = await register();
+      for (const address of ['198.51.100.6', '198.51.100.7', '198.51.100.8'])
+        for (let attempt = 0; attempt < 2; attempt++) isProblem(await signIn({ email, password: 'wrong-password' }, address), 401);
+      for (const address of ['198.51.100.6', '198.51.100.7', '198.51.100.8'])
+        assert.equal((await signIn({ email, password: 'right-password' }, address)).status, 200, address);
     });
 
     it('counts failures only: successful sign-ins do not use up the budget', async () => {
@@ -206,8 +223,8 @@ describe('auth API', () => {
 
     it('counts unknown emails too, without telling them apart', async () => {
       const email = uniqueEmail('ghost');
-      for (let attempt = 0; attempt < 3; attempt++) isProblem(await signIn({ email, password: 'whatever' }, `198.51.100.${30 + attempt}`), 401);
-      isProblem(await signIn({ email, password: 'whatever' }, '198.51.100.39'), 429);
+      for (let attempt = 0; attempt < 3; attempt++) isProblem(await signIn({ email, password: 'whatever' }, '198.51.100.30'), 401);
+      isProblem(await signIn({ email, password: 'whatever' }, '198.51.100.30'), 429);
     });
 
     it('allows SIGNINS_PER_ADDRESS_PER_MIN token requests per client address, then 429 with Retry-After', async () => {
@@ -218,6 +235,31 @@ describe('auth API', () => {
       const retryAfter = Number(blocked.headers.get('Retry-After'));
       assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
       assert.equal((await signIn({ email, password: 'right-password' }, '203.0.113.8')).status, 200);
+    });
+  });
+
+  describe('SIGNIN_FAILURES_PER_ADDRESS_PER_DAY', () => {
+    let capped: TestPlatform;
+    let cappedCall: ReturnType<typeof httpClient>;
+    const signIn = (body: unknown, address: string) => cappedCall('POST', '/api/v1/auth/token', { body, headers: { 'X-Forwarded-For': address } });
+
+    before(async () => {
+      capped = await startTestPlatform({ SIGNIN_FAILURES_PER_ADDRESS_PER_DAY: '4', SIGNIN_FAILURES_PER_EMAIL: '3' });
+      cappedCall = httpClient(capped.url);
+    });
+    after(() => capped.stop());
+
+    it('allows that many failures from one address, whatever the emails, then 429 for every email from it until the day is over', async () => {
+      for (let attempt = 0; attempt < 4; attempt++) isProblem(await signIn({ email: uniqueEmail('spray'), password: 'wrong-password' }, '192.0.2.1'), 401);
+      const blocked = await signIn(TEST_ADMIN, '192.0.2.1');
+      isProblem(blocked, 429);
+      const retryAfter = Number(blocked.headers.get('Retry-After'));
+      assert.ok(retryAfter > 86_000 && retryAfter <= 86_400, `Retry-After ${retryAfter}`);
+      assert.equal((await signIn(TEST_ADMIN, '192.0.2.2')).status, 200, 'another address is not affected');
+    });
+
+    it('counts failures only', async () => {
+      for (let attempt = 0; attempt < 6; attempt++) assert.equal((await signIn(TEST_ADMIN, '192.0.2.3')).status, 200);
     });
   });
 

@@ -107,23 +107,35 @@ describe('users use cases', () => {
 
   describe('SignIn', () => {
     const limiter = (points: number): RateLimiter => createRateLimiterFactory({}, () => assert.fail('no Redis'))({ name: randomUUID(), points, durationSeconds: 900 });
+    const limits = (perEmailAndAddress: number, perAddress = 100) => ({ perEmailAndAddress: limiter(perEmailAndAddress), perAddress: limiter(perAddress) });
+    const here = '192.0.2.1';
 
     it('answers the user for the right password, and the same refusal for a wrong one or an unknown email', async () => {
       await users.register({ email: 'ada@example.com', password: 'correct horse', name: 'Ada' }, context);
-      const signIn = new SignIn(users, hasher, limiter(5));
-      const ok = await signIn.attempt('ADA@example.com', 'correct horse');
+      const signIn = new SignIn(users, hasher, limits(5));
+      const ok = await signIn.attempt('ADA@example.com', 'correct horse', here);
       assert.ok(ok.ok && ok.user.name === 'Ada');
-      assert.deepEqual(await signIn.attempt('ada@example.com', 'wrong'), { ok: false, reason: 'invalid_credentials' });
-      assert.deepEqual(await signIn.attempt('nobody@example.com', 'wrong'), { ok: false, reason: 'invalid_credentials' });
+      assert.deepEqual(await signIn.attempt('ada@example.com', 'wrong', here), { ok: false, reason: 'invalid_credentials' });
+      assert.deepEqual(await signIn.attempt('nobody@example.com', 'wrong', here), { ok: false, reason: 'invalid_credentials' });
     });
 
     it('stops checking passwords once the failure budget is spent, even under concurrent guesses', async () => {
       await users.register({ email: 'ada@example.com', password: 'correct horse', name: 'Ada' }, context);
-      const signIn = new SignIn(users, hasher, limiter(3));
-      const outcomes = await Promise.all(Array.from({ length: 10 }, () => signIn.attempt('ada@example.com', 'guess')));
+      const signIn = new SignIn(users, hasher, limits(3));
+      const outcomes = await Promise.all(Array.from({ length: 10 }, () => signIn.attempt('ada@example.com', 'guess', here)));
       assert.equal(outcomes.filter((outcome) => !outcome.ok && outcome.reason === 'invalid_credentials').length, 3);
-      const last = await signIn.attempt('ada@example.com', 'correct horse');
-      assert.ok(!last.ok && last.reason === 'too_many_failures' && last.retryAfterSeconds > 0);
+      const last = await signIn.attempt('ada@example.com', 'correct horse', here);
+      assert.ok(!last.ok && last.reason === 'too_many_failures' && last.limit === 'email' && last.retryAfterSeconds > 0);
+      assert.ok((await signIn.attempt('ada@example.com', 'correct horse', '192.0.2.2')).ok, 'from another address the owner still signs in');
+    });
+
+    it("stops an address once its day's failures are spent, whatever the email, and counts no email's failure for it", async () => {
+      await users.register({ email: 'ada@example.com', password: 'correct horse', name: 'Ada' }, context);
+      const signIn = new SignIn(users, hasher, limits(2, 3));
+      for (const email of ['a@example.com', 'b@example.com', 'c@example.com']) await signIn.attempt(email, 'guess', here);
+      const refused = await signIn.attempt('ada@example.com', 'correct horse', here);
+      assert.ok(!refused.ok && refused.reason === 'too_many_failures' && refused.limit === 'address');
+      assert.ok((await signIn.attempt('ada@example.com', 'correct horse', '192.0.2.2')).ok);
     });
   });
 });

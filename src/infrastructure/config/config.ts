@@ -43,6 +43,7 @@ export const ConfigSchema = z
     SAGA_BACKOFF_MAX_MS: integer(1, 3_600_000).default(10_000),
     LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     SIGNIN_FAILURES_PER_EMAIL: integer(1, 1_000_000).default(5),
+    SIGNIN_FAILURES_PER_ADDRESS_PER_DAY: integer(1, 10_000_000).default(100),
     SIGNINS_PER_ADDRESS_PER_MIN: integer(1, 1_000_000).default(600),
     RATE_LIMIT_PER_MIN: integer(1, 10_000_000).optional(),
     SQLITE_SYNCHRONOUS: oneOf(['NORMAL', 'FULL']).default('NORMAL'),

@@ -14,6 +14,7 @@ import { createRateLimiterFactory } from '../rate-limit/create-rate-limiter.js';
 import type { PlatformModule } from './platform-module.js';
 
 const FIFTEEN_MINUTES = 15 * 60;
+const ONE_DAY = 24 * 60 * 60;
 
 /** Users and auth: registration, profiles, sign-in (JWT), the JWKS document, and the user directory other contexts enrich with. */
 export const usersModule: PlatformModule = {
@@ -43,7 +44,18 @@ export const usersModule: PlatformModule = {
         new SignIn(
           ctx.get(TOKENS.UsersService),
           ctx.get(TOKENS.PasswordHasher),
-          ctx.get(TOKENS.RateLimiters)({ name: 'signin_failures_per_email', points: config.SIGNIN_FAILURES_PER_EMAIL, durationSeconds: FIFTEEN_MINUTES }),
+          {
+            perEmailAndAddress: ctx.get(TOKENS.RateLimiters)({
+              name: 'signin_failures_per_email_and_address',
+              points: config.SIGNIN_FAILURES_PER_EMAIL,
+              durationSeconds: FIFTEEN_MINUTES,
+            }),
+            perAddress: ctx.get(TOKENS.RateLimiters)({
+              name: 'signin_failures_per_address_per_day',
+              points: config.SIGNIN_FAILURES_PER_ADDRESS_PER_DAY,
+              durationSeconds: ONE_DAY,
+            }),
+          },
         ),
     );
     container.bind(TOKENS.UserDirectory).toDynamicValue(

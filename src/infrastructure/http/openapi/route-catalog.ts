@@ -159,7 +159,7 @@ export const routeCatalog: readonly RouteSpec[] = [
       401: { description: 'The email or password is not right.' },
       429: {
         description:
-          'Too many failed sign-ins for this email (SIGNIN_FAILURES_PER_EMAIL per 15 min) or too many token requests from this address (SIGNINS_PER_ADDRESS_PER_MIN).',
+          'Too many failed sign-ins for this email from this address (SIGNIN_FAILURES_PER_EMAIL per 15 min), too many failed sign-ins from this address (SIGNIN_FAILURES_PER_ADDRESS_PER_DAY per day), or too many token requests from this address (SIGNINS_PER_ADDRESS_PER_MIN per min).',
         headers: ['Retry-After'],
       },
     },

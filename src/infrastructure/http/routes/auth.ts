@@ -20,9 +20,12 @@ export const authRoutes = ({ signIn, tokens, perAddress }: AuthRoutesDeps): Rout
 
   router.postSecret('/token', rateLimit(perAddress, clientAddress), async (req, res) => {
     const { email, password } = body(req, TokenRequestBody);
-    const outcome = await signIn.attempt(email, password);
+    const outcome = await signIn.attempt(email, password, clientAddress(req));
     if (!outcome.ok && outcome.reason === 'too_many_failures')
-      throw tooManyRequests(outcome.retryAfterSeconds, 'too many failed sign-ins for this email; try again later');
+      throw tooManyRequests(
+        outcome.retryAfterSeconds,
+        outcome.limit === 'email' ? 'too many failed sign-ins for this email from this address; try again later' : 'too many failed sign-ins from this address today',
+      );
     if (!outcome.ok) throw unauthorized('the email or password is not right');
     const { token, expiresIn } = await tokens.issue(outcome.user.userId, outcome.user.roles);
     res.setHeader('Cache-Control', 'no-store');
