@@ -70,6 +70,22 @@ describe('markets API', () => {
       assert.equal(answer.body.closesAt, local.toISOString());
     });
 
+    it('refuses a closesAt that is past year 9999 or before year 0000 in UTC (400): an RFC 3339 answer cannot carry it', async () => {
+      for (const closesAt of ['9999-12-31T23:59:59-14:00', '9999-12-31T10:00:00-14:00', '0000-01-01T00:00:00+00:01']) {
+        const answer = await create(admin, { question: 'Q?', outcomes: ['a', 'b'], closesAt });
+        isProblem(answer, 400);
+        assert.deepEqual(answer.body.errors.map((error: { path: string }) => error.path), ['closesAt'], closesAt);
+      }
+    });
+
+    it('takes the last instant year 9999 has, with or without an offset, and answers it as RFC 3339', async () => {
+      for (const closesAt of ['9999-12-31T23:59:59.999Z', '9999-12-31T09:59:59.999-14:00']) {
+        const answer = await create(admin, { question: 'Q?', outcomes: ['a', 'b'], closesAt });
+        assert.equal(answer.status, 201, JSON.stringify(answer.body));
+        assert.equal(answer.body.closesAt, '9999-12-31T23:59:59.999Z');
+      }
+    });
+
     it('is for admins only (401, 403)', async () => {
       const body = { question: 'Q?', outcomes: ['a', 'b'], closesAt: inAnHour() };
       isProblem(await create(undefined, body), 401);

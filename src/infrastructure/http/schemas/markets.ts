@@ -16,8 +16,19 @@ export const CreateMarketBody = z.strictObject({
         if (outcomes.indexOf(outcome) !== index) ctx.addIssue({ code: 'custom', path: [index], message: 'outcomes must be distinct' });
       });
     }),
-  /** Any ISO 8601 instant with a zone; kept in UTC. Whether it is in the future is the market's rule (422). */
-  closesAt: z.iso.datetime({ offset: true }).transform((instant) => new Date(instant).toISOString()),
+  /**
+   * An RFC 3339 instant with an offset, kept in UTC, where it must still have a four-digit year as the RFC 3339
+   * answer must (`9999-12-31T23:59:59-14:00` is in year 10000). Whether it is in the future is the market's rule (422).
+   */
+  closesAt: z.iso
+    .datetime({ offset: true })
+    .transform((instant, ctx) => {
+      const utc = new Date(instant).toISOString();
+      if (/^\d{4}-/.test(utc)) return utc;
+      ctx.addIssue({ code: 'custom', message: 'must fall within the years 0000 to 9999 once in UTC', input: instant });
+      return z.NEVER;
+    })
+    .meta({ description: 'an RFC 3339 date-time with an offset; once in UTC it must fall within the years 0000 to 9999' }),
 });
 
 export const PlacePositionBody = z.strictObject({
