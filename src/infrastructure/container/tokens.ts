@@ -8,6 +8,7 @@ import type { IdempotencyStore } from '../../application/ports/idempotency-store
 import type { ProductsService } from '../../application/products/products-service.js';
 import type { UniqueClaims } from '../../application/uniqueness/unique-claims.js';
 import type { ProjectionSupervisor } from '../../projections/projection-supervisor.js';
+import type { ResourceHistory } from '../../projections/time-travel/resource-history.js';
 import type { Config } from '../config/config.js';
 import type { AccessTokenVerifier } from '../http/middleware/auth.js';
 import type { ReadModelProgress } from '../http/middleware/read-your-writes.js';
@@ -39,6 +40,8 @@ export const TOKENS = {
   UniqueClaims: token<UniqueClaims>('UniqueClaims'),
   Projections: token<ProjectionSupervisor>('Projections'),
   ReadModelProgress: token<ReadModelProgress>('ReadModelProgress'),
+  /** Time travel: documents as they stood, folded from the event store. */
+  ResourceHistory: token<ResourceHistory>('ResourceHistory'),
   Redis: token<Redis>('Redis'),
   IdempotencyStore: token<IdempotencyStore>('IdempotencyStore'),
   UserDirectory: token<UserDirectory>('UserDirectory'),
