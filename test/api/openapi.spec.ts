@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { type Customer, startTestPlatform, type TestPlatform } from '../support/http-platform.js';
-import { afterWrite, type Answer, httpClient, uniqueEmail } from './api-client.js';
+import { afterWrite, type Answer, httpClient, isProblem, uniqueEmail } from './api-client.js';
 
 type Json = any;
 type Who = 'anyone' | 'signed-in' | 'admin';
@@ -395,6 +395,49 @@ describe('OpenAPI document (GET /openapi.json)', () => {
       assert.ok(statuses.length > 0, `${key} was called on the walk`);
       if (!(key in NO_SUCCESS_IN_WALK)) assert.ok(statuses.some((status) => status < 300), `${key} succeeded on the walk (answered ${statuses.join(', ')})`);
     }
+  });
+
+  it('says what the server checks beyond types: emails, distinct outcomes and products, a non-zero delta, cursors', async () => {
+    const register = (email: string) => ({ body: { email, password: 'walker-password-1', name: 'Walker' } });
+    // The server's own email check, and not a looser `format`; blanks around the address are dropped.
+    await send('POST', '/api/v1/users', register('walker@example.c'), 400);
+    await send('POST', '/api/v1/users', register('walk!er@example.com'), 400);
+    await send('POST', '/api/v1/users', register(`  ${uniqueEmail('spaced')}  `), 201);
+    await send('POST', '/api/v1/auth/token', { body: { email: 'walk!er@example.com', password: 'x' } }, 400);
+    // Outcomes are distinct; a stock adjustment moves the stock.
+    const closesAt = new Date(Date.now() + 60 * 60 * 1000).toISOString();
+    await send('POST', '/api/v1/markets', { token: admin, body: { question: 'Twice?', outcomes: ['yes', 'yes'], closesAt } }, 400);
+    const product = await send(
+      'POST',
+      '/api/v1/products',
+      { token: admin, body: { sku: `CHK-${randomUUID().slice(0, 8)}`, name: 'Cup', price: { amount: 100, currency: 'EUR' }, initialStock: 1 } },
+      201,
+    );
+    await send('POST', '/api/v1/products/{id}/stock-adjustments', { values: { id: product.body.id }, token: admin, body: { delta: 0, reason: 'none' } }, 400);
+    // Each product once in an order: no JSON Schema keyword says "unique by productId", so the schema says it in words.
+    const items = [{ productId: product.body.id, quantity: 1 }, { productId: product.body.id, quantity: 2 }];
+    isProblem(await call('POST', '/api/v1/orders', { token: ada.token, body: { items, paymentToken: 'tok_visa' } }), 400);
+    const orderItems = resolved(doc, resolved(doc, requestSchema('POST /api/v1/orders')).properties.items);
+    assert.match(orderItems.description ?? '', /each product(Id)? (at most )?once/i, JSON.stringify(orderItems));
+    // A cursor has the shape of the ones the server gives out; what it says is still the server's to check.
+    const listProducts = parameters(operation('GET', '/api/v1/products')).find((parameter) => parameter.name === 'cursor');
+    for (const cursor of ['not a cursor', 'a.b', 'x'.repeat(501)]) {
+      assert.notEqual(validate('cursor', listProducts.schema, cursor), undefined, `the document refuses the cursor ${cursor.slice(0, 20)}`);
+      isProblem(await call('GET', `/api/v1/products?cursor=${encodeURIComponent(cursor)}`), 400);
+    }
+    const page = await call('GET', '/api/v1/products?limit=1');
+    assert.equal(validate('cursor', listProducts.schema, page.body.nextCursor), undefined, 'the document takes a cursor the server gave out');
+  });
+
+  it('does not declare a pattern for X-Correlation-Id that the server does not enforce: another value is replaced, not refused', async () => {
+    const schema = resolved(doc, doc.components.parameters.XCorrelationId).schema;
+    for (const value of ['has spaces', 'x'.repeat(129), 'a/b?c']) {
+      assert.equal(validate(`X-Correlation-Id ${value}`, schema, value), undefined, `the document accepts ${value.slice(0, 20)}`);
+      const answer = await fetch(`${platform.url}/api/v1/products`, { headers: { 'X-Correlation-Id': value } });
+      assert.equal(answer.status, 200);
+      assert.notEqual(answer.headers.get('X-Correlation-Id'), value, 'replaced by one of its own');
+    }
+    assert.match(doc.components.parameters.XCorrelationId.description, /replaced|another is made/);
   });
 
   it('refuses a request body with 400 exactly when the document calls it invalid (each property missing, null, of another type)', async function () {

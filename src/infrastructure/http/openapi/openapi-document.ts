@@ -45,12 +45,15 @@ const PROBLEM_JSON = 'application/problem+json';
 const HEADER_PARAMETERS = {
   XCorrelationId: {
     name: 'X-Correlation-Id',
-    description: 'Echoed on the answer and recorded in the metadata of every event this request (and any saga it starts) appends; another is made when absent or not a sane token.',
-    schema: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/),
+    description:
+      'Echoed on the answer and recorded in the metadata of every event this request (and any saga it starts) appends, when it is 1 to 128 letters, digits and `._:-`; any other value is not refused but replaced, as an absent one is, by one the server makes.',
+    // Any value is taken (one that is not a sane token is replaced, never refused), so the document declares no pattern.
+    schema: z.string(),
   },
   IdempotencyKey: {
     name: 'Idempotency-Key',
-    description: 'A repeat with the same key and body returns the first answer (status and body) and appends nothing; the same key with another body is 422. Keys live 24 h.',
+    description:
+      'A repeat with the same key and body, from the same caller (the signed-in user, else the client address) to the same URL, returns the first answer (status and body) and appends nothing; the same key with another body is 422. Looked at once the route has accepted the caller. Keys live 24 h.',
     schema: z.string().min(1).max(200),
   },
   IfMatch: {
@@ -60,7 +63,8 @@ const HEADER_PARAMETERS = {
   },
   XMinPosition: {
     name: 'X-Min-Position',
-    description: "Read-your-writes: answer only once the read model has processed this global position (a command's `X-Position`), waiting up to 5 s, else 503.",
+    description:
+      "Read-your-writes: answer only once the read model has processed this global position (a command's `X-Position`), waiting up to 5 s, else 503; a position past the head of the event store (never given out) is 503 at once.",
     schema: z.string().regex(/^\d{1,19}$/),
   },
 } as const;

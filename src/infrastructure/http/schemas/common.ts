@@ -22,7 +22,8 @@ export const plainText = () => z.string().regex(PLAIN, 'must not contain control
 
 export const ListQuery = z.strictObject({
   limit: decimalInteger(1, 100).default(20),
-  cursor: z.string().min(1).max(500).optional(),
+  /** A page's `nextCursor` (base64url); whether it is one the server gave out is the store's to tell (400 too). */
+  cursor: z.string().min(1).max(500).regex(/^[A-Za-z0-9_-]+$/, 'the cursor is not one this server gave out').optional(),
 });
 
 export const page = <Item extends z.ZodType>(item: Item) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });

@@ -15,7 +15,8 @@ export const CreateMarketBody = z.strictObject({
       outcomes.forEach((outcome, index) => {
         if (outcomes.indexOf(outcome) !== index) ctx.addIssue({ code: 'custom', path: [index], message: 'outcomes must be distinct' });
       });
-    }),
+    })
+    .meta({ uniqueItems: true, description: 'distinct names, compared once the blanks around them are dropped' }),
   /**
    * An RFC 3339 instant with an offset, kept in UTC, where it must still have a four-digit year as the RFC 3339
    * answer must (`9999-12-31T23:59:59-14:00` is in year 10000). Whether it is in the future is the market's rule (422).

@@ -20,7 +20,9 @@ export const PlaceOrderBody = z.strictObject({
           ctx.addIssue({ code: 'custom', path: [index, 'productId'], message: 'each product may appear once per order' });
         seen.add(item.productId);
       });
-    }),
+    })
+    // No JSON Schema keyword says "unique by productId" (uniqueItems compares whole items): the words say it.
+    .meta({ description: 'the lines of the order: each productId at most once' }),
   paymentToken: z.string().min(1).max(200),
 });
 

@@ -17,7 +17,8 @@ export const AdjustStockBody = z.strictObject({
     .int()
     .min(-1_000_000_000)
     .max(1_000_000_000)
-    .refine((delta) => delta !== 0, 'must not be zero'),
+    .refine((delta) => delta !== 0, 'must not be zero')
+    .meta({ not: { const: 0 }, description: 'a non-zero integer: what is added to (or, negative, taken from) the stock on hand' }),
   reason: z.string().trim().min(1).max(500),
 });
 
