@@ -55,8 +55,11 @@ export const eventAt = async (position) => {
   return event && event.position === String(position) ? event : null;
 };
 
-/** Every event recorded under one correlation id (one request and everything that followed from it), by position. */
-export const correlated = async (correlationId) => (await allEvents({ correlationId })).sort(byPosition);
+/**
+ * Every event recorded under one correlation id (one request and everything that followed from it), by position;
+ * from `fromPosition` when the first of them is known (the server scans $all for a correlation id).
+ */
+export const correlated = async (correlationId, fromPosition) => (await allEvents({ correlationId, fromPosition }, 50)).sort(byPosition);
 
 /** The resource kinds that time travel knows: their stream prefix and their API path. */
 export const KINDS = {

@@ -18,10 +18,15 @@ const eventsOfSaga = async (saga) => {
   // A market's events before its resolution (positions taken) belong to no saga.
   const started = own.find((event) => event.stream === origin.stream && event.type === origin.type);
   const relevant = own.filter((event) => event.stream !== origin.stream || !started || BigInt(event.revision) >= BigInt(started.revision));
-  const correlations = [...new Set(relevant.map((event) => event.metadata.correlationId))];
+  // Each correlation from its first event in these streams: nothing of a request comes before the request's first event.
+  const firstOf = new Map();
+  for (const event of relevant) {
+    const first = firstOf.get(event.metadata.correlationId);
+    if (first === undefined || BigInt(event.position) < BigInt(first)) firstOf.set(event.metadata.correlationId, event.position);
+  }
   const byId = new Map();
   for (const event of own) byId.set(event.eventId, event);
-  for (const correlationId of correlations) for (const event of await correlated(correlationId)) byId.set(event.eventId, event);
+  for (const [correlationId, from] of firstOf) for (const event of await correlated(correlationId, from)) byId.set(event.eventId, event);
   return [...byId.values()].filter((event) => sagaIdOf(event) === saga.id || event.stream === origin.stream || event.stream === sagaLogStream(saga.id)).sort(byPosition);
 };
 
@@ -58,7 +63,7 @@ export class SagaTimeline extends Component {
   componentDidMount() {
     void this.load();
     this.stopLive = reloadOnEvents((event) => sagaIdOf(event) === this.props.id || this.correlations?.has(event.metadata?.correlationId), () => this.load());
-    this.clock = setInterval(() => this.state.saga?.pendingTimeout && this.setState({ now: Date.now() }), 1000);
+    this.clock = setInterval(() => this.state.saga?.status === 'running' && this.setState({ now: Date.now() }), 1000);
   }
 
   componentWillUnmount() {
@@ -121,7 +126,7 @@ export class SagaTimeline extends Component {
           <${Status} value=${saga.status} />
           <span>${saga.type}</span>
           <span>started <${Time} at=${saga.startedAt} /></span>
-          <span>${saga.status === 'running' ? 'running for' : 'took'} ${duration(Date.parse(saga.updatedAt) - Date.parse(saga.startedAt))}</span>
+          <span>${saga.status === 'running' ? `running for ${duration(now - Date.parse(saga.startedAt))}` : `took ${duration(Date.parse(saga.updatedAt) - Date.parse(saga.startedAt))}`}</span>
           ${correlation ? html`<span>correlation <${CorrelationLink} id=${correlation} /></span>` : null}
         </div>
         <${Outcome} saga=${saga} resource=${resource} />

@@ -72,8 +72,7 @@ export class TimeTravel extends Component {
     try {
       const events = await wholeStream(this.stream);
       if (this.unmounted) return;
-      this.setState({ events, error: null });
-      await this.loadStates();
+      this.setState({ events, error: null }, () => void this.loadStates());
     } catch (error) {
       if (!this.unmounted) this.setState({ error });
     }
@@ -180,7 +179,9 @@ export class TimeTravel extends Component {
                   <h2 id="state-heading">The ${kind} after revision ${revision} ${now?.revision !== undefined ? html`<span class="muted small">ETag "${now.revision}"</span>` : null}</h2>
                   ${now === null ? html`<p class="empty">The API does not show the ${kind} at this revision.</p>` : html`<${Json} value=${now.state} label=${`the ${kind} at revision ${revision}`} />`}
                 </section>`
-            : html`<${Loading} what="Loading the states" />`}
+            : error || elsewhere
+              ? null
+              : html`<${Loading} what="Loading the states" />`}
         </div>
       </div>
     `);
