@@ -42,6 +42,7 @@ const CONTRACT: readonly [method: string, path: string, who: Who][] = [
   ['GET', '/health/ready', 'anyone'],
   ['GET', '/metrics', 'anyone'],
   ['GET', '/openapi.json', 'anyone'],
+  ['GET', '/console', 'anyone'],
 ];
 
 /** Command routes that take a JSON body. */
@@ -316,7 +317,7 @@ describe('OpenAPI document (GET /openapi.json)', () => {
 
   it('answers, on a walk through every route, only what the document says (status, media type, body schema, headers)', async function () {
     this.timeout(60_000);
-    for (const path of ['/health/live', '/health/ready', '/metrics', '/openapi.json', '/.well-known/jwks.json']) await send('GET', path, {}, 200);
+    for (const path of ['/health/live', '/health/ready', '/metrics', '/openapi.json', '/.well-known/jwks.json', '/console']) await send('GET', path, {}, 200);
 
     // Users and sign-in
     const email = uniqueEmail('walker');

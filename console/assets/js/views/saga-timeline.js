@@ -27,7 +27,10 @@ const eventsOfSaga = async (saga) => {
   const byId = new Map();
   for (const event of own) byId.set(event.eventId, event);
   for (const [correlationId, from] of firstOf) for (const event of await correlated(correlationId, from)) byId.set(event.eventId, event);
-  return [...byId.values()].filter((event) => sagaIdOf(event) === saga.id || event.stream === origin.stream || event.stream === sagaLogStream(saga.id)).sort(byPosition);
+  const before = (event) => started !== undefined && event.stream === origin.stream && BigInt(event.revision) < BigInt(started.revision);
+  return [...byId.values()]
+    .filter((event) => !before(event) && (sagaIdOf(event) === saga.id || event.stream === origin.stream || event.stream === sagaLogStream(saga.id)))
+    .sort(byPosition);
 };
 
 /** What the saga is about, in one line: the order's status (and why it was cancelled) or the market's. */

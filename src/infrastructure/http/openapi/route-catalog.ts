@@ -46,7 +46,7 @@ export const TAGS = {
   Markets: 'Opinion markets (play money), settled by the market-settlement saga.',
   Sagas: "The saga-status view (admin). The id is the order's or the market's id.",
   Projections: 'The read models: where each stands, and rebuilds (admin).',
-  Operations: 'Health, metrics and this document.',
+  Operations: 'Health, metrics, this document and the operations console.',
 } as const;
 export type Tag = keyof typeof TAGS;
 
@@ -576,5 +576,16 @@ export const routeCatalog: readonly RouteSpec[] = [
     tags: ['Operations'],
     security: 'none',
     responses: { 200: { description: 'The OpenAPI 3.1 document of every route.', schema: OpenApiDocumentResponse } },
+  },
+  {
+    operationId: 'getConsole',
+    method: 'get',
+    path: '/console',
+    summary: 'The operations console: an HTML page on which an admin signs in',
+    description:
+      'Sagas and their steps, dead letters, projections and their rebuilds, the event browser and time travel, on the admin routes above. Every role serves the page and its files (under `/console/assets/`), with a Content-Security-Policy of their own.',
+    tags: ['Operations'],
+    security: 'none',
+    responses: { 200: { description: 'The page.', schema: z.string(), contentType: 'text/html; charset=utf-8' } },
   },
 ];
