@@ -50,16 +50,20 @@ class LiveFeed {
 export const live = new LiveFeed();
 
 /**
- * Runs `load` again after events that `touches`, at most every `everyMs` (a burst of events is one reload).
- * Answers the stop.
+ * Runs `load(position)` again after events that `touches`, at most every `everyMs` (a burst of events is one reload);
+ * `position` is the last of them, for `X-Min-Position`: a read model answers once it has seen that event. Answers
+ * the stop.
  */
 export const reloadOnEvents = (touches, load, everyMs = 300) => {
   let timer;
+  let latest;
   const unsubscribe = live.subscribe((event) => {
-    if (timer !== undefined || !touches(event)) return;
+    if (!touches(event)) return;
+    latest = event.position;
+    if (timer !== undefined) return;
     timer = setTimeout(() => {
       timer = undefined;
-      load();
+      load(latest);
     }, everyMs);
   });
   return () => {
@@ -67,3 +71,6 @@ export const reloadOnEvents = (touches, load, everyMs = 300) => {
     unsubscribe();
   };
 };
+
+/** The header that makes a read model answer only once it has processed `position` (none when undefined). */
+export const seen = (position) => (position === undefined ? {} : { headers: { 'X-Min-Position': String(position) } });

@@ -1,11 +1,14 @@
 import { api } from '../lib/api.js';
 import { Component, html } from '../lib/html.js';
-import { reloadOnEvents } from '../lib/live.js';
+import { reloadOnEvents, seen } from '../lib/live.js';
 import { sagaIdOf } from '../lib/saga-events.js';
 import { Problem, SagaLink, Time } from './parts.js';
 
-/** Retries a failed saga's dead-lettered steps; answers what the server says it retried. */
-export const retrySaga = async (id) => (await api(`/api/v1/sagas/${encodeURIComponent(id)}/retry`, { method: 'POST' })).body.retried;
+/** Retries a failed saga's dead-lettered steps; answers the steps the server retried, and the position of its retry. */
+export const retrySaga = async (id) => {
+  const answer = await api(`/api/v1/sagas/${encodeURIComponent(id)}/retry`, { method: 'POST' });
+  return { steps: answer.body.retried, position: answer.headers.get('X-Position') ?? undefined };
+};
 
 /** A failed saga's step whose attempts ran out, with a button that runs it again. */
 export const DeadLetter = ({ saga, retrying, onRetry }) => {
@@ -32,7 +35,7 @@ export class DeadLetters extends Component {
 
   componentDidMount() {
     void this.load();
-    this.stopLive = reloadOnEvents((event) => sagaIdOf(event) !== '', () => this.load());
+    this.stopLive = reloadOnEvents((event) => sagaIdOf(event) !== '', this.load, 1000);
   }
 
   componentWillUnmount() {
@@ -40,9 +43,9 @@ export class DeadLetters extends Component {
     this.unmounted = true;
   }
 
-  load = async () => {
+  load = async (position) => {
     try {
-      const { body } = await api('/api/v1/sagas?status=failed&limit=100');
+      const { body } = await api('/api/v1/sagas?status=failed&limit=100', seen(position));
       if (!this.unmounted) this.setState({ items: body.items, error: null });
     } catch (error) {
       if (!this.unmounted) this.setState({ error });
@@ -52,9 +55,9 @@ export class DeadLetters extends Component {
   retry = async (id) => {
     this.setState({ retrying: { ...this.state.retrying, [id]: true }, message: null, error: null });
     try {
-      const steps = await retrySaga(id);
+      const { steps, position } = await retrySaga(id);
       this.setState({ message: `Retry of saga ${id} asked for: ${steps.join(', ')}.` });
-      await this.load();
+      await this.load(position);
     } catch (error) {
       this.setState({ error });
     } finally {

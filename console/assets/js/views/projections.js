@@ -22,7 +22,7 @@ export class Projections extends Component {
 
   componentDidMount() {
     void this.load();
-    this.stopLive = reloadOnEvents(() => true, () => this.load(), 500);
+    this.stopLive = reloadOnEvents(() => true, () => this.load(), 1000);
   }
 
   componentWillUnmount() {

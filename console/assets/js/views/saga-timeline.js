@@ -2,7 +2,7 @@ import { ApiError, api } from '../lib/api.js';
 import { correlated, wholeStream } from '../lib/events.js';
 import { byPosition, duration, relative } from '../lib/format.js';
 import { Component, html } from '../lib/html.js';
-import { reloadOnEvents } from '../lib/live.js';
+import { reloadOnEvents, seen } from '../lib/live.js';
 import { href } from '../lib/router.js';
 import { sagaIdOf, sagaLogStream, sagaOrigin, stepsRecordedBy } from '../lib/saga-events.js';
 import { retrySaga } from './dead-letters.js';
@@ -65,7 +65,7 @@ export class SagaTimeline extends Component {
 
   componentDidMount() {
     void this.load();
-    this.stopLive = reloadOnEvents((event) => sagaIdOf(event) === this.props.id || this.correlations?.has(event.metadata?.correlationId), () => this.load());
+    this.stopLive = reloadOnEvents((event) => sagaIdOf(event) === this.props.id || this.correlations?.has(event.metadata?.correlationId), this.load);
     this.clock = setInterval(() => this.state.saga?.status === 'running' && this.setState({ now: Date.now() }), 1000);
   }
 
@@ -75,12 +75,12 @@ export class SagaTimeline extends Component {
     this.unmounted = true;
   }
 
-  load = async () => {
+  load = async (position) => {
     const { id } = this.props;
     try {
-      const saga = (await api(`/api/v1/sagas/${encodeURIComponent(id)}`)).body;
+      const saga = (await api(`/api/v1/sagas/${encodeURIComponent(id)}`, seen(position))).body;
       const [resource, events] = await Promise.all([
-        api(`/api/v1/${saga.type === 'market-settlement' ? 'markets' : 'orders'}/${encodeURIComponent(id)}`).then(
+        api(`/api/v1/${saga.type === 'market-settlement' ? 'markets' : 'orders'}/${encodeURIComponent(id)}`, seen(position)).then(
           (answer) => answer.body,
           () => null,
         ),
@@ -98,9 +98,9 @@ export class SagaTimeline extends Component {
   retry = async () => {
     this.setState({ retrying: true, message: null, error: null });
     try {
-      const steps = await retrySaga(this.props.id);
+      const { steps, position } = await retrySaga(this.props.id);
       this.setState({ message: `Retry asked for: ${steps.join(', ')}.` });
-      await this.load();
+      await this.load(position);
     } catch (error) {
       this.setState({ error });
     } finally {

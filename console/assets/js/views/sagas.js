@@ -1,6 +1,6 @@
 import { api, withQuery } from '../lib/api.js';
 import { Component, html } from '../lib/html.js';
-import { reloadOnEvents } from '../lib/live.js';
+import { reloadOnEvents, seen } from '../lib/live.js';
 import { href } from '../lib/router.js';
 import { sagaIdOf } from '../lib/saga-events.js';
 import { Problem, SagaLink, Status, TableWrap, Time } from './parts.js';
@@ -10,11 +10,11 @@ const STATUSES = ['running', 'completed', 'compensated', 'failed'];
 /** Counts are pages of sagas counted; past this many pages a count reads `1000+`. */
 const COUNT_PAGES = 10;
 
-const countOf = async (type, status) => {
+const countOf = async (type, status, position) => {
   let total = 0;
   let cursor;
   for (let page = 0; page < COUNT_PAGES; page++) {
-    const { body } = await api(withQuery('/api/v1/sagas', { type, status, limit: 100, cursor }));
+    const { body } = await api(withQuery('/api/v1/sagas', { type, status, limit: 100, cursor }), seen(position));
     total += body.items.length;
     if (!body.nextCursor) return String(total);
     cursor = body.nextCursor;
@@ -33,11 +33,11 @@ export class Sagas extends Component {
 
   componentDidMount() {
     void this.load();
-    this.stopLive = reloadOnEvents((event) => sagaIdOf(event) !== '', () => this.load(), 1000);
+    this.stopLive = reloadOnEvents((event) => sagaIdOf(event) !== '', this.load, 1000);
   }
 
   componentDidUpdate(previous) {
-    if (previous.type !== this.props.type || previous.status !== this.props.status) void this.load();
+    if (previous.type !== this.props.type || previous.status !== this.props.status) void this.load(undefined);
   }
 
   componentWillUnmount() {
@@ -45,12 +45,12 @@ export class Sagas extends Component {
     this.unmounted = true;
   }
 
-  load = async () => {
+  load = async (position) => {
     const { type, status } = this.props;
     try {
       const [counts, { body }] = await Promise.all([
-        Promise.all(TYPES.map(async (kind) => [kind, await Promise.all(STATUSES.map((state) => countOf(kind, state)))])),
-        api(withQuery('/api/v1/sagas', { type, status, limit: 20 })),
+        Promise.all(TYPES.map(async (kind) => [kind, await Promise.all(STATUSES.map((state) => countOf(kind, state, position)))])),
+        api(withQuery('/api/v1/sagas', { type, status, limit: 20 }), seen(position)),
       ]);
       if (!this.unmounted) this.setState({ counts: Object.fromEntries(counts), items: body.items, nextCursor: body.nextCursor, error: null });
     } catch (error) {
