@@ -5,7 +5,7 @@ import type { ProjectionSupervisor } from '../projections/projection-supervisor.
 import { type Config, loadConfig, runsProjections } from './config/config.js';
 import { buildContainer } from './container/container.js';
 import { TOKENS } from './container/tokens.js';
-import { createApp } from './http/app.js';
+import { createApp, type HttpModule } from './http/app.js';
 import { OwnUrl } from './http/own-url.js';
 import { consoleModule } from './http/routes/console.js';
 import { healthRoutes, type ReadinessCheck } from './http/routes/health.js';
@@ -17,7 +17,7 @@ import { describeProfile } from './process/profile.js';
 import { startPaymentSimulator } from './payment-gateway/simulator/payment-simulator.js';
 import { simulatorDataDir } from './modules/sagas-module.js';
 import { allModules } from './modules/all-modules.js';
-import type { PlatformModule } from './modules/platform-module.js';
+import type { ModuleRoutes, PlatformModule } from './modules/platform-module.js';
 
 export interface Platform {
   url: string;
@@ -119,9 +119,9 @@ const serve = async (config: Config, logger: Logger, container: Container, { ser
       { path: '/health', router: healthRoutes(checks) },
       metricsModule({ container, role, projections }),
       consoleModule(),
-      ...served.flatMap((module) => module.publicRoutes?.(container) ?? []),
+      ...served.flatMap((module) => routesOf(module.publicRoutes, container)),
     ],
-    modules: served.flatMap((module) => module.routes?.(container) ?? []),
+    modules: served.flatMap((module) => routesOf(module.routes, container)),
   });
 
   const server = await listen(app, config.PORT);
@@ -144,6 +144,9 @@ const serve = async (config: Config, logger: Logger, container: Container, { ser
     })());
   return { url: `http://127.0.0.1:${port}`, port, stop };
 };
+
+const routesOf = (routes: readonly ModuleRoutes[] | undefined, container: Container): HttpModule[] =>
+  (routes ?? []).map(({ path, router }) => ({ path, router: router(container) }));
 
 /** The bundled payment simulator alone, on PORT, its ledger under DATA_DIR (SERVICE_ROLE=payment-gateway). */
 const startPaymentGatewayRole = async (config: Config, logger: Logger): Promise<Platform> => {

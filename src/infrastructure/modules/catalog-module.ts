@@ -13,14 +13,15 @@ export const catalogModule: PlatformModule = {
       .toDynamicValue((ctx) => new ProductsService(ctx.get(TOKENS.CommandHandler), ctx.get(TOKENS.UniqueClaims), ctx.get(TOKENS.ReadStore)));
   },
   projections: [productsProjection],
-  routes: (container) => [
+  routes: [
     {
       path: '/api/v1/products',
-      router: productsRoutes({
-        products: container.get(TOKENS.ProductsService),
-        users: container.get(TOKENS.UserDirectory),
-        progress: container.get(TOKENS.ReadModelProgress),
-      }),
+      router: (container) =>
+        productsRoutes({
+          products: container.get(TOKENS.ProductsService),
+          users: container.get(TOKENS.UserDirectory),
+          progress: container.get(TOKENS.ReadModelProgress),
+        }),
     },
   ],
 };

@@ -13,10 +13,10 @@ export const marketsModule: PlatformModule = {
       .toDynamicValue((ctx) => new MarketsService(ctx.get(TOKENS.CommandHandler), ctx.get(TOKENS.ReadStore), () => new Date()));
   },
   projections: [marketsProjection],
-  routes: (container) => [
+  routes: [
     {
       path: '/api/v1/markets',
-      router: marketsRoutes({ markets: container.get(TOKENS.MarketsService), progress: container.get(TOKENS.ReadModelProgress) }),
+      router: (container) => marketsRoutes({ markets: container.get(TOKENS.MarketsService), progress: container.get(TOKENS.ReadModelProgress) }),
     },
   ],
 };

@@ -8,5 +8,5 @@ import type { PlatformModule } from './platform-module.js';
 export const openapiModule: PlatformModule = {
   name: 'openapi',
   serves: 'users-api',
-  publicRoutes: () => [{ path: '/openapi.json', router: openApiRoutes() }],
+  publicRoutes: [{ path: '/openapi.json', router: () => openApiRoutes() }],
 };

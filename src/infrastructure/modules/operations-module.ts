@@ -6,7 +6,5 @@ import type { PlatformModule } from './platform-module.js';
 export const operationsModule: PlatformModule = {
   name: 'operations',
   serves: 'projector',
-  routes: (container) => [
-    { path: '/api/v1/projections', router: projectionsRoutes(container.get(TOKENS.Projections), container.get(TOKENS.Logger)) },
-  ],
+  routes: [{ path: '/api/v1/projections', router: (container) => projectionsRoutes(container.get(TOKENS.Projections), container.get(TOKENS.Logger)) }],
 };

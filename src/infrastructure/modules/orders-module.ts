@@ -13,14 +13,15 @@ export const ordersModule: PlatformModule = {
       .toDynamicValue((ctx) => new OrdersService(ctx.get(TOKENS.CommandHandler), ctx.get(TOKENS.ReadStore), () => new Date()));
   },
   projections: [ordersProjection],
-  routes: (container) => [
+  routes: [
     {
       path: '/api/v1/orders',
-      router: ordersRoutes({
-        orders: container.get(TOKENS.OrdersService),
-        users: container.get(TOKENS.UserDirectory),
-        progress: container.get(TOKENS.ReadModelProgress),
-      }),
+      router: (container) =>
+        ordersRoutes({
+          orders: container.get(TOKENS.OrdersService),
+          users: container.get(TOKENS.UserDirectory),
+          progress: container.get(TOKENS.ReadModelProgress),
+        }),
     },
   ],
 };

@@ -1,7 +1,16 @@
 import type { Container } from 'inversify';
 import type { Projection } from '../../projections/projection.js';
 import type { Config, ServiceRole } from '../config/config.js';
-import type { HttpModule } from '../http/app.js';
+import type { RouteTable } from '../http/route-table.js';
+
+/**
+ * Routes under one path, e.g. `/api/v1/products`. The path is known before anything is built (the gateway routes by
+ * it); the router is made once the container is.
+ */
+export interface ModuleRoutes {
+  path: string;
+  router(container: Container): RouteTable;
+}
 
 /**
  * One bounded context's contribution to the platform: its bindings, its projections, its routes.
@@ -14,8 +23,8 @@ export interface PlatformModule {
   bind?(container: Container, config: Config): void;
   projections?: readonly Projection[];
   /** Routes that run before authentication and body parsing (e.g. the JWKS document). */
-  publicRoutes?(container: Container): HttpModule[];
-  routes?(container: Container): HttpModule[];
+  publicRoutes?: readonly ModuleRoutes[];
+  routes?: readonly ModuleRoutes[];
   /** Work to do once everything is bound and the projections run (e.g. ensure the admin account). */
   start?(container: Container): Promise<void>;
   /** Stops what `start` started, before the stores close. */

@@ -66,8 +66,8 @@ export const sagasModule: PlatformModule = {
     });
   },
   projections: [sagaStatusProjection],
-  routes: (container) => [
-    { path: '/api/v1/sagas', router: sagasRoutes({ sagas: container.get(TOKENS.SagasService), progress: container.get(TOKENS.ReadModelProgress) }) },
+  routes: [
+    { path: '/api/v1/sagas', router: (container) => sagasRoutes({ sagas: container.get(TOKENS.SagasService), progress: container.get(TOKENS.ReadModelProgress) }) },
   ],
   async start(container) {
     const config = container.get(TOKENS.Config);

@@ -69,20 +69,21 @@ export const usersModule: PlatformModule = {
     );
   },
   projections: [usersProjection],
-  publicRoutes: (container) => [{ path: '/.well-known', router: jwksRoutes(container.get(TOKENS.AccessTokens)) }],
-  routes: (container) => [
-    { path: '/api/v1/users', router: usersRoutes({ users: container.get(TOKENS.UsersService), progress: container.get(TOKENS.ReadModelProgress) }) },
+  publicRoutes: [{ path: '/.well-known', router: (container) => jwksRoutes(container.get(TOKENS.AccessTokens)) }],
+  routes: [
+    { path: '/api/v1/users', router: (container) => usersRoutes({ users: container.get(TOKENS.UsersService), progress: container.get(TOKENS.ReadModelProgress) }) },
     {
       path: '/api/v1/auth',
-      router: authRoutes({
-        signIn: container.get(TOKENS.SignIn),
-        tokens: container.get(TOKENS.AccessTokens),
-        perAddress: container.get(TOKENS.RateLimiters)({
-          name: 'token_requests_per_address',
-          points: container.get(TOKENS.Config).SIGNINS_PER_ADDRESS_PER_MIN,
-          durationSeconds: 60,
+      router: (container) =>
+        authRoutes({
+          signIn: container.get(TOKENS.SignIn),
+          tokens: container.get(TOKENS.AccessTokens),
+          perAddress: container.get(TOKENS.RateLimiters)({
+            name: 'token_requests_per_address',
+            points: container.get(TOKENS.Config).SIGNINS_PER_ADDRESS_PER_MIN,
+            durationSeconds: 60,
+          }),
         }),
-      }),
     },
   ],
   async start(container) {
