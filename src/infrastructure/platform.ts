@@ -18,6 +18,7 @@ import { startPaymentSimulator } from './payment-gateway/simulator/payment-simul
 import { simulatorDataDir } from './modules/sagas-module.js';
 import { allModules } from './modules/all-modules.js';
 import type { ModuleRoutes, PlatformModule } from './modules/platform-module.js';
+import { startGateway } from './gateway/gateway.js';
 
 export interface Platform {
   url: string;
@@ -44,6 +45,7 @@ export const startPlatform = async (
   const config = loadConfig(env);
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   if (config.SERVICE_ROLE === 'payment-gateway') return startPaymentGatewayRole(config, logger);
+  if (config.SERVICE_ROLE === 'gateway') return startGateway(config, logger, modules);
   // First, before anything is opened: a second owner of the directory stops here (see acquireDataDirLock).
   const lock = ownsDataDir(config, runsProjections(config.SERVICE_ROLE)) ? acquireDataDirLock(config.DATA_DIR, { role: config.SERVICE_ROLE }) : undefined;
   try {

@@ -14,8 +14,17 @@ const optionalUrl = (protocols: readonly string[]) =>
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: `is not one of ${values.join(', ')}` });
 const url = () => z.url({ error: 'is not a URL' });
 
-export const SERVICE_ROLES = ['all', 'users-api', 'catalog-api', 'orders-api', 'markets-api', 'projector', 'saga-worker', 'payment-gateway'] as const;
+export const SERVICE_ROLES = ['all', 'users-api', 'catalog-api', 'orders-api', 'markets-api', 'projector', 'saga-worker', 'payment-gateway', 'gateway'] as const;
 export type ServiceRole = (typeof SERVICE_ROLES)[number];
+/** The variable that names where each role serving routes is, for the gateway (and the users API for the others). */
+export const ROLE_URL_VARIABLES = {
+  'users-api': 'USERS_API_URL',
+  'catalog-api': 'CATALOG_API_URL',
+  'orders-api': 'ORDERS_API_URL',
+  'markets-api': 'MARKETS_API_URL',
+  projector: 'PROJECTOR_URL',
+  'saga-worker': 'SAGA_WORKER_URL',
+} as const satisfies Partial<Record<ServiceRole, string>>;
 /** The all-in-one process and the projector keep the read models; the API roles only read them. */
 export const runsProjections = (role: ServiceRole): boolean => role === 'all' || role === 'projector';
 /** The all-in-one process and the saga workers run the sagas (BullMQ's competing consumers, with Redis). */
@@ -49,6 +58,12 @@ export const ConfigSchema = z
     SQLITE_SYNCHRONOUS: oneOf(['NORMAL', 'FULL']).default('NORMAL'),
     SERVICE_ROLE: oneOf(SERVICE_ROLES).default('all'),
     USERS_API_URL: url().optional(),
+    CATALOG_API_URL: url().optional(),
+    ORDERS_API_URL: url().optional(),
+    MARKETS_API_URL: url().optional(),
+    PROJECTOR_URL: url().optional(),
+    SAGA_WORKER_URL: url().optional(),
+    GATEWAY_TIMEOUT_MS: integer(1, 600_000).default(10_000),
     JWT_PRIVATE_KEY: z.string().optional(),
     JWT_PUBLIC_KEY: z.string().optional(),
     JWT_ISSUER: z.string().min(1).default('ledgerflow'),
