@@ -140,6 +140,7 @@ const serve = async (config: Config, logger: Logger, container: Container, { ser
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
+        for (const module of served) module.stopServing?.(container);
       });
       await closeAll();
       logger.info('ledgerflow stopped');

@@ -38,6 +38,8 @@ const CONTRACT: readonly [method: string, path: string, who: Who][] = [
   ['GET', '/api/v1/projections', 'admin'],
   ['GET', '/api/v1/projections/{name}', 'admin'],
   ['POST', '/api/v1/projections/{name}/rebuild', 'admin'],
+  ['GET', '/api/v1/streams/{stream}', 'admin'],
+  ['GET', '/api/v1/events', 'admin'],
   ['GET', '/health/live', 'anyone'],
   ['GET', '/health/ready', 'anyone'],
   ['GET', '/metrics', 'anyone'],
@@ -389,6 +391,20 @@ describe('OpenAPI document (GET /openapi.json)', () => {
     assert.equal(rebuild.headers.get('Location'), '/api/v1/projections/products', 'the rebuild answers where to follow it');
     await send('POST', '/api/v1/projections/{name}/rebuild', { values: { name: 'no_such_projection' }, token: admin }, 404);
 
+    // Event browser
+    const orderStream = { values: { stream: `order-${order.body.id as string}` }, token: admin };
+    const firstEvent = await send('GET', '/api/v1/streams/{stream}', { ...orderStream, query: '?limit=1' }, 200);
+    await send('GET', '/api/v1/streams/{stream}', { ...orderStream, query: `?limit=1&cursor=${encodeURIComponent(firstEvent.body.nextCursor as string)}` }, 200);
+    await send('GET', '/api/v1/streams/{stream}', { ...orderStream, query: '?direction=backwards' }, 200);
+    await send('GET', '/api/v1/streams/{stream}', { ...orderStream, query: '?direction=sideways' }, 400);
+    await send('GET', '/api/v1/streams/{stream}', { values: { stream: `order-${randomUUID()}` }, token: admin }, 404);
+    await send('GET', '/api/v1/streams/{stream}', { ...orderStream, token }, 403);
+    const correlated = `?correlationId=${encodeURIComponent(firstEvent.body.items[0].metadata.correlationId as string)}&limit=1`;
+    const eventPage = await send('GET', '/api/v1/events', { token: admin, query: correlated }, 200);
+    await send('GET', '/api/v1/events', { token: admin, query: `?cursor=${encodeURIComponent(eventPage.body.nextCursor as string)}&type=OrderPlaced,UserRegistered` }, 200);
+    await send('GET', '/api/v1/events', { token: admin, query: '?fromPosition=-1' }, 400);
+    await send('GET', '/api/v1/events', {}, 401);
+
     // Every route of the contract was answered, and with a success unless the walk cannot bring one about.
     for (const [method, path] of CONTRACT) {
       const key = keyOf(method, path);
@@ -513,6 +529,12 @@ describe('OpenAPI document (GET /openapi.json)', () => {
     assert.ok(header('XPosition') && header('ETag') && header('Location') && header('RetryAfter'));
   });
 
+  it('documents the live form of $all: text/event-stream beside the JSON page', () => {
+    const ok = resolved(doc, operation('GET', '/api/v1/events').responses['200']);
+    assert.deepEqual(Object.keys(ok.content).sort(), ['application/json', 'text/event-stream']);
+    assert.equal(resolved(doc, ok.content['text/event-stream'].schema).type, 'string');
+  });
+
   it('answers every error as the shared Problem document (problem+json)', () => {
     const problem = doc.components.schemas.Problem;
     assert.deepEqual(problem.required, ['type', 'title', 'status']);
@@ -608,7 +630,7 @@ describe('OpenAPI document (GET /openapi.json)', () => {
   });
 
   it('documents only routes the server serves (nothing answers "no such route")', async () => {
-    const sample: Record<string, string> = { id: randomUUID(), name: 'no-such-projection' };
+    const sample: Record<string, string> = { id: randomUUID(), name: 'no-such-projection', stream: 'no-such-stream' };
     for (const [method, path] of CONTRACT) {
       const url = path.replace(/\{(\w+)\}/g, (_whole, name: string) => sample[name]!);
       // Side-effect free: ids nobody has, and bodies ({}) every command refuses.

@@ -27,6 +27,8 @@ export interface PlatformModule {
   routes?: readonly ModuleRoutes[];
   /** Work to do once everything is bound and the projections run (e.g. ensure the admin account). */
   start?(container: Container): Promise<void>;
+  /** Ends the module's long-lived answers (server-sent events) when the server stops, so that it need not wait for them. */
+  stopServing?(container: Container): void;
   /** Stops what `start` started, before the stores close. */
   stop?(container: Container): Promise<void>;
 }

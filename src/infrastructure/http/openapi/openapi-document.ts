@@ -258,8 +258,11 @@ export const buildOpenApiDocument = (
   const roots: Record<Io, Map<z.ZodType, string>> = { input: new Map(), output: new Map([[named.Problem!, 'Problem']]) };
   for (const route of catalog) {
     if (route.body) roots.input.set(route.body.schema, roots.input.get(route.body.schema) ?? `${capitalised(route.operationId)}Body`);
-    for (const [status, spec] of Object.entries(route.responses))
+    for (const [status, spec] of Object.entries(route.responses)) {
       if (spec.schema) roots.output.set(spec.schema, roots.output.get(spec.schema) ?? `${capitalised(route.operationId)}Response${status}`);
+      for (const [index, schema] of Object.values(spec.alternatives ?? {}).entries())
+        roots.output.set(schema, roots.output.get(schema) ?? `${capitalised(route.operationId)}Response${status}Alternative${index}`);
+    }
   }
   const input = convertDirection('input', roots.input, nameOf);
   const output = convertDirection('output', roots.output, nameOf);
@@ -315,9 +318,10 @@ export const buildOpenApiDocument = (
       const headerNames = new Set<keyof typeof RESPONSE_HEADERS>(['XCorrelationId', ...parts.flatMap((part) => part.headers ?? [])]);
       // A replay answers what the route itself answered the first time.
       if (route.method === 'post' && !route.idempotencyKeyIgnored && route.responses[status] !== undefined) headerNames.add('IdempotentReplayed');
+      const alternatives = Object.entries(spec?.alternatives ?? {}).map(([type, schema]) => [type, { schema: output.schemaFor(schema) }] as const);
       const content =
         spec?.schema !== undefined
-          ? { [spec.contentType ?? 'application/json']: { schema: output.schemaFor(spec.schema) } }
+          ? { [spec.contentType ?? 'application/json']: { schema: output.schemaFor(spec.schema) }, ...Object.fromEntries(alternatives) }
           : status >= 400
             ? { [PROBLEM_JSON]: { schema: ref(`${SCHEMAS}Problem`) } }
             : undefined;

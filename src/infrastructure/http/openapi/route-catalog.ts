@@ -14,6 +14,7 @@ import { CancelOrderBody, OrderListQuery, OrderPlacedResponse, OrderResponse, Pl
 import { AdjustStockBody, ChangePriceBody, CreateProductBody, ProductListQuery, ProductResponse } from '../schemas/products.js';
 import { RegisteredUserResponse, RegisterUserBody, RenameUserBody, TokenRequestBody, TokenResponse, UserResponse } from '../schemas/users.js';
 import { RetrySagaBody, SagaListQuery, SagaListResponse, SagaResponse, SagaRetryResponse } from '../schemas/sagas.js';
+import { EventItem, EventPage, EventsQuery, EventStreamText, StreamParams, StreamQuery } from '../schemas/event-browser.js';
 import {
   HealthLiveResponse,
   HealthReadyResponse,
@@ -46,6 +47,7 @@ export const TAGS = {
   Markets: 'Opinion markets (play money), settled by the market-settlement saga.',
   Sagas: "The saga-status view (admin). The id is the order's or the market's id.",
   Projections: 'The read models: where each stands, and rebuilds (admin).',
+  Events: 'The event store itself (admin): a stream, `$all` filtered, `$all` followed live.',
   Operations: 'Health, metrics, this document and the operations console.',
 } as const;
 export type Tag = keyof typeof TAGS;
@@ -57,6 +59,8 @@ export interface ResponseSpec {
   /** Default `application/json` (`application/problem+json` for a Problem). */
   contentType?: string;
   headers?: readonly ResponseHeader[];
+  /** Other media types the same answer takes when the request's `Accept` asks for them, with their schemas. */
+  alternatives?: Readonly<Record<string, z.ZodType>>;
 }
 
 export interface RouteSpec {
@@ -121,6 +125,8 @@ export const NAMED_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   Saga: SagaResponse,
   SagaList: SagaListResponse,
   ProjectionList: ProjectionListResponse,
+  Event: EventItem,
+  EventPage,
   Projection: ProjectionResponse,
   HealthLive: HealthLiveResponse,
   HealthReady: HealthReadyResponse,
@@ -532,6 +538,44 @@ export const routeCatalog: readonly RouteSpec[] = [
     responses: {
       202: { description: 'The rebuild runs; `Location` is the projection, status `rebuilding`.', schema: ProjectionResponse, headers: ['Location'] },
       404: { description: 'No projection of this name.' },
+    },
+  },
+
+  // Event browser
+  {
+    operationId: 'readStream',
+    method: 'get',
+    path: '/api/v1/streams/{stream}',
+    summary: "A stream's events, a page at a time",
+    description:
+      'Forwards from `fromRevision` (the start when absent) or backwards (from the end when absent). `nextCursor`, sent back as `cursor`, goes on in the same direction; it is `null` once the page reached the end of the stream.',
+    tags: ['Events'],
+    security: 'admin',
+    pathParams: StreamParams,
+    query: StreamQuery,
+    responses: {
+      200: { description: 'A page of the stream, in revision order (or its reverse).', schema: EventPage },
+      400: { description: '`cursor` comes with `fromRevision`, or with another `direction` than its own.' },
+      404: { description: 'The stream has no events.' },
+    },
+  },
+  {
+    operationId: 'readEvents',
+    method: 'get',
+    path: '/api/v1/events',
+    summary: '`$all` in position order, filtered, a page at a time or followed live',
+    description:
+      'A page of `$all` from `fromPosition` (included), filtered by event type, stream prefix and correlation id. The correlation id is matched over at most 10,000 events a page: a page cut short there has fewer items and a `nextCursor` that goes on. With `Accept: text/event-stream` the answer follows `$all` live as server-sent events (`id:` the position, `data:` the item): from `fromPosition` or `cursor` when given, else from the head (only what comes next); a reconnecting client that sends `Last-Event-ID: <position>` gets only the events after it.',
+    tags: ['Events'],
+    security: 'admin',
+    query: EventsQuery,
+    responses: {
+      200: {
+        description: 'A page of events; or, asked for `text/event-stream`, the events as they come (the answer lasts until the client or the server ends it).',
+        schema: EventPage,
+        alternatives: { 'text/event-stream': EventStreamText },
+      },
+      400: { description: '`cursor` comes with `fromPosition`, or `Last-Event-ID` is not a position.' },
     },
   },
 
