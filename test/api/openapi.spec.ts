@@ -391,6 +391,16 @@ describe('OpenAPI document (GET /openapi.json)', () => {
     assert.equal(rebuild.headers.get('Location'), '/api/v1/projections/products', 'the rebuild answers where to follow it');
     await send('POST', '/api/v1/projections/{name}/rebuild', { values: { name: 'no_such_projection' }, token: admin }, 404);
 
+    // Time travel
+    await send('GET', '/api/v1/users/me', { token, query: '?asOf=0' }, 200);
+    await send('GET', '/api/v1/users/{id}', { ...self, query: '?asOf=1' }, 200);
+    await send('GET', '/api/v1/products/{id}', { ...productId, query: '?asOf=0' }, 200);
+    await send('GET', '/api/v1/products/{id}', { ...productId, query: '?asOf=2000-01-01T00:00:00Z' }, 404);
+    await send('GET', '/api/v1/orders/{id}', { ...orderId, token, query: '?asOf=0' }, 200);
+    await send('GET', '/api/v1/orders/{id}', { ...orderId, token, query: '?asOf=yesterday' }, 400);
+    await send('GET', '/api/v1/markets/{id}', { ...marketId, query: `?asOf=${encodeURIComponent(new Date().toISOString())}` }, 200);
+    await send('GET', '/api/v1/sagas/{id}', { ...orderId, token: admin, query: '?asOf=1' }, 200);
+
     // Event browser
     const orderStream = { values: { stream: `order-${order.body.id as string}` }, token: admin };
     const firstEvent = await send('GET', '/api/v1/streams/{stream}', { ...orderStream, query: '?limit=1' }, 200);

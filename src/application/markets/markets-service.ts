@@ -33,7 +33,8 @@ export interface MyPosition {
 
 const PAGE = 100;
 
-const viewOfDocument = (document: ReadDocument): MarketView => {
+/** A `markets` document (the read model's, or one as it stood) as the API shows it. */
+export const viewOfDocument = (document: ReadDocument): MarketView => {
   const { id, question, status, closesAt, outcomes, totalPool, positions, winningOutcome, version } = document as unknown as MarketView;
   return { id, question, status, closesAt, outcomes, totalPool, positions, winningOutcome, version };
 };

@@ -35,6 +35,10 @@ const viewOfDocument = (document: ReadDocument): OrderView => {
   return { id, customerId, status, items, total, cancellationReason, version };
 };
 
+/** An `orders` document (the read model's, or one as it stood) as the viewer may see it: null when they may not. */
+export const visibleOrder = (document: ReadDocument | null, viewer: OrderViewer): OrderView | null =>
+  document && visibleTo(viewer, String(document.customerId)) ? viewOfDocument(document) : null;
+
 /** Placing and cancelling orders (commands on the order aggregate), and reading them back (the `orders` read model). */
 export class OrdersService {
   constructor(
@@ -67,9 +71,7 @@ export class OrdersService {
   }
 
   async get(orderId: string, viewer: OrderViewer): Promise<OrderView | null> {
-    const document = await this.readStore.get('orders', orderId);
-    if (!document || !visibleTo(viewer, String(document.customerId))) return null;
-    return viewOfDocument(document);
+    return visibleOrder(await this.readStore.get('orders', orderId), viewer);
   }
 
   /** Newest first: a customer's own orders, or every order for an admin. */

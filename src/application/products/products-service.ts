@@ -4,7 +4,7 @@ import { conflict } from '../../domain/shared/errors.js';
 import type { Money } from '../../domain/shared/money.js';
 import type { CommandContext } from '../commands/command-context.js';
 import type { CommandHandler } from '../commands/command-handler.js';
-import type { FindQuery, Page, ReadStore } from '../ports/read-store.js';
+import type { FindQuery, Page, ReadDocument, ReadStore } from '../ports/read-store.js';
 import type { UniqueClaims } from '../uniqueness/unique-claims.js';
 import { type ProductView, productViewOf } from './product-view.js';
 import { newId } from '../ids.js';
@@ -24,6 +24,9 @@ export interface NewProduct {
 }
 
 const skuKey = (sku: string) => sku.trim().toLowerCase();
+
+/** A `products` document (the read model's, or one as it stood): the product as the API shows it, plus `createdAt`. */
+export const productOf = (document: ReadDocument): ProductView => document as unknown as ProductView;
 
 /** Catalog and inventory use cases: commands on the product aggregate, queries on its read model. */
 export class ProductsService {
@@ -60,7 +63,8 @@ export class ProductsService {
   }
 
   async get(productId: string): Promise<ProductView | null> {
-    return (await this.readStore.get('products', productId)) as unknown as ProductView | null;
+    const document = await this.readStore.get('products', productId);
+    return document && productOf(document);
   }
 
   async list(query: { q?: string | undefined; limit: number; cursor?: string | undefined }): Promise<Page<ProductView>> {

@@ -7,7 +7,7 @@ import type { CommandContext } from '../commands/command-context.js';
 import type { CommandHandler } from '../commands/command-handler.js';
 import type { EventStore } from '../ports/event-store.js';
 import type { PasswordHasher } from '../ports/password-hasher.js';
-import type { ReadStore } from '../ports/read-store.js';
+import type { ReadDocument, ReadStore } from '../ports/read-store.js';
 import { UniqueClaims, UniqueValueClaimed } from '../uniqueness/unique-claims.js';
 import { type UserView, userViewOf } from './user-view.js';
 import { newId } from '../ids.js';
@@ -29,6 +29,12 @@ export interface UserRecord {
   user: UserView;
   version: number;
 }
+
+/** A `users` document (the read model's, or one as it stood) as the API shows it, with its revision. */
+export const userRecordOf = (document: ReadDocument): UserRecord => {
+  const { id, email, name, roles, createdAt, version } = document as unknown as UserView & { version: number };
+  return { user: { id, email, name, roles, createdAt }, version };
+};
 
 /** An email's claim and, when its owner was created, the owner (a claim without an owner was left by a crash). */
 export interface EmailOwner {
@@ -86,9 +92,7 @@ export class UsersService {
 
   async get(userId: string): Promise<UserRecord | null> {
     const document = await this.readStore.get('users', userId);
-    if (!document) return null;
-    const { id, email, name, roles, createdAt, version } = document as unknown as UserView & { version: number };
-    return { user: { id, email, name, roles, createdAt }, version };
+    return document && userRecordOf(document);
   }
 
   private async execute(userId: string, command: UserCommand, context: CommandContext, expectedRevision?: bigint): Promise<UserChange> {

@@ -5,6 +5,7 @@ import { UniqueClaims } from '../../application/uniqueness/unique-claims.js';
 import { CheckpointProgress } from '../../projections/checkpoint-progress.js';
 import { HeadBoundedProgress } from '../../projections/head-bounded-progress.js';
 import { ProjectionSupervisor } from '../../projections/projection-supervisor.js';
+import { ResourceHistory } from '../../projections/time-travel/resource-history.js';
 import { type Config, runsProjections } from '../config/config.js';
 import { createEventStore } from '../event-store/create-event-store.js';
 import type { Logger } from '../logging/logger.js';
@@ -45,6 +46,10 @@ export const buildContainer = async (config: Config, logger: Logger, modules: re
         ctx.get(TOKENS.EventStore),
       ),
   );
+  container.bind(TOKENS.ResourceHistory).toDynamicValue((ctx) => {
+    const registry = ctx.get(TOKENS.EventRegistry);
+    return new ResourceHistory(ctx.get(TOKENS.EventStore), (event) => registry.decode(event));
+  });
   for (const module of modules) module.bind?.(container, config);
   return container;
 };

@@ -21,6 +21,7 @@ export const catalogModule: PlatformModule = {
           products: container.get(TOKENS.ProductsService),
           users: container.get(TOKENS.UserDirectory),
           progress: container.get(TOKENS.ReadModelProgress),
+          history: container.get(TOKENS.ResourceHistory),
         }),
     },
   ],

@@ -16,7 +16,11 @@ export const marketsModule: PlatformModule = {
   routes: [
     {
       path: '/api/v1/markets',
-      router: (container) => marketsRoutes({ markets: container.get(TOKENS.MarketsService), progress: container.get(TOKENS.ReadModelProgress) }),
+      router: (container) => marketsRoutes({
+          markets: container.get(TOKENS.MarketsService),
+          progress: container.get(TOKENS.ReadModelProgress),
+          history: container.get(TOKENS.ResourceHistory),
+        }),
     },
   ],
 };

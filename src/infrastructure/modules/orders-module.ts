@@ -21,6 +21,7 @@ export const ordersModule: PlatformModule = {
           orders: container.get(TOKENS.OrdersService),
           users: container.get(TOKENS.UserDirectory),
           progress: container.get(TOKENS.ReadModelProgress),
+          history: container.get(TOKENS.ResourceHistory),
         }),
     },
   ],

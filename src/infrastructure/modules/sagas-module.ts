@@ -67,7 +67,7 @@ export const sagasModule: PlatformModule = {
   },
   projections: [sagaStatusProjection],
   routes: [
-    { path: '/api/v1/sagas', router: (container) => sagasRoutes({ sagas: container.get(TOKENS.SagasService), progress: container.get(TOKENS.ReadModelProgress) }) },
+    { path: '/api/v1/sagas', router: (container) => sagasRoutes({ sagas: container.get(TOKENS.SagasService), progress: container.get(TOKENS.ReadModelProgress), history: container.get(TOKENS.ResourceHistory) }) },
   ],
   async start(container) {
     const config = container.get(TOKENS.Config);

@@ -71,7 +71,7 @@ export const usersModule: PlatformModule = {
   projections: [usersProjection],
   publicRoutes: [{ path: '/.well-known', router: (container) => jwksRoutes(container.get(TOKENS.AccessTokens)) }],
   routes: [
-    { path: '/api/v1/users', router: (container) => usersRoutes({ users: container.get(TOKENS.UsersService), progress: container.get(TOKENS.ReadModelProgress) }) },
+    { path: '/api/v1/users', router: (container) => usersRoutes({ users: container.get(TOKENS.UsersService), progress: container.get(TOKENS.ReadModelProgress), history: container.get(TOKENS.ResourceHistory) }) },
     {
       path: '/api/v1/auth',
       router: (container) =>

@@ -15,6 +15,7 @@ import { AdjustStockBody, ChangePriceBody, CreateProductBody, ProductListQuery, 
 import { RegisteredUserResponse, RegisterUserBody, RenameUserBody, TokenRequestBody, TokenResponse, UserResponse } from '../schemas/users.js';
 import { RetrySagaBody, SagaListQuery, SagaListResponse, SagaResponse, SagaRetryResponse } from '../schemas/sagas.js';
 import { EventItem, EventPage, EventsQuery, EventStreamText, StreamParams, StreamQuery } from '../schemas/event-browser.js';
+import { AsOfQuery } from '../schemas/time-travel.js';
 import {
   HealthLiveResponse,
   HealthReadyResponse,
@@ -177,10 +178,11 @@ export const routeCatalog: readonly RouteSpec[] = [
     summary: 'The signed-in user',
     tags: ['Users'],
     security: 'signed-in',
+    query: AsOfQuery,
     readModel: 'users',
     responses: {
       200: { description: 'The user.', schema: UserResponse, headers: ['ETag'] },
-      404: { description: 'The users read model does not know the user yet (send X-Min-Position).' },
+      404: { description: 'The users read model does not know the user yet (send X-Min-Position). With `asOf`: it did not exist then, or never had that revision (yet).' },
     },
   },
   {
@@ -191,10 +193,11 @@ export const routeCatalog: readonly RouteSpec[] = [
     tags: ['Users'],
     security: 'signed-in',
     pathParams: byId('user'),
+    query: AsOfQuery,
     readModel: 'users',
     responses: {
       200: { description: 'The user.', schema: UserResponse, headers: ['ETag'] },
-      404: { description: 'No such user, or it is neither you nor are you an admin (existence is not leaked).' },
+      404: { description: 'No such user, or it is neither you nor are you an admin (existence is not leaked). With `asOf`: it did not exist then, or never had that revision (yet).' },
     },
   },
   {
@@ -256,10 +259,11 @@ export const routeCatalog: readonly RouteSpec[] = [
     tags: ['Products'],
     security: 'none',
     pathParams: byId('product'),
+    query: AsOfQuery,
     readModel: 'products',
     responses: {
       200: { description: 'The product.', schema: ProductResponse, headers: ['ETag'] },
-      404: { description: 'No such product.' },
+      404: { description: 'No such product. With `asOf`: it did not exist then, or never had that revision (yet).' },
     },
   },
   {
@@ -329,10 +333,11 @@ export const routeCatalog: readonly RouteSpec[] = [
     tags: ['Orders'],
     security: 'signed-in',
     pathParams: byId('order'),
+    query: AsOfQuery,
     readModel: 'orders',
     responses: {
       200: { description: 'The order.', schema: OrderResponse, headers: ['ETag'] },
-      404: { description: 'No such order, or it is not yours (existence is not leaked).' },
+      404: { description: 'No such order, or it is not yours (existence is not leaked). With `asOf`: it did not exist then, or never had that revision (yet).' },
     },
   },
   {
@@ -386,10 +391,11 @@ export const routeCatalog: readonly RouteSpec[] = [
     tags: ['Markets'],
     security: 'none',
     pathParams: byId('market'),
+    query: AsOfQuery,
     readModel: 'markets',
     responses: {
       200: { description: 'The market.', schema: MarketResponse, headers: ['ETag'] },
-      404: { description: 'No such market.' },
+      404: { description: 'No such market. With `asOf`: it did not exist then, or never had that revision (yet).' },
     },
   },
   {
@@ -468,10 +474,11 @@ export const routeCatalog: readonly RouteSpec[] = [
     tags: ['Sagas'],
     security: 'admin',
     pathParams: z.object({ id: Id.meta({ description: "the order's or market's id (a UUID)" }) }),
+    query: AsOfQuery,
     readModel: 'sagas',
     responses: {
       200: { description: 'The saga.', schema: SagaResponse, headers: ['ETag'] },
-      404: { description: 'No saga for this id.' },
+      404: { description: 'No saga for this id. With `asOf`: it did not exist then, or never had that revision (yet).' },
     },
   },
   {

@@ -1,5 +1,7 @@
 import { type RouteTable, routeTable } from '../route-table.js';
-import type { MarketsService } from '../../../application/markets/markets-service.js';
+import { type MarketsService, viewOfDocument } from '../../../application/markets/markets-service.js';
+import type { ResourceHistory } from '../../../projections/time-travel/resource-history.js';
+import { asOfOf, notFoundAsOf, timeTravel } from '../as-of.js';
 import { sendCommandResult } from '../command-response.js';
 import { requireRole, requireSignedIn } from '../middleware/auth.js';
 import { minPosition, type ReadModelProgress } from '../middleware/read-your-writes.js';
@@ -11,12 +13,13 @@ import { body, etag, ifMatch, pathId, pathIdFirst, query } from '../validate.js'
 export interface MarketsRoutesDeps {
   markets: MarketsService;
   progress: ReadModelProgress;
+  history: ResourceHistory;
 }
 
 const marketId = (raw: unknown): string => pathId(raw, 'market');
 
 /** Opinion markets over HTTP: parse, authorise, call the application, answer. */
-export const marketsRoutes = ({ markets, progress }: MarketsRoutesDeps): RouteTable => {
+export const marketsRoutes = ({ markets, progress, history }: MarketsRoutesDeps): RouteTable => {
   const router = routeTable();
 
   router.post('/', requireRole('admin'), async (req, res) => {
@@ -36,9 +39,11 @@ export const marketsRoutes = ({ markets, progress }: MarketsRoutesDeps): RouteTa
     res.json(await markets.list({ status, limit, cursor }));
   });
 
-  router.get('/:id', pathIdFirst('market'), minPosition(progress, 'markets'), async (req, res) => {
-    const market = await markets.get(marketId(req.params.id));
-    if (!market) throw notFoundProblem('no such market');
+  router.get('/:id', timeTravel, pathIdFirst('market'), minPosition(progress, 'markets'), async (req, res) => {
+    const id = marketId(req.params.id);
+    const asOf = asOfOf(res);
+    const market = asOf === undefined ? await markets.get(id) : await history.market(id, asOf).then((document) => document && viewOfDocument(document));
+    if (!market) throw notFoundAsOf('market', asOf);
     res.setHeader('ETag', etag(market.version));
     res.json(market);
   });

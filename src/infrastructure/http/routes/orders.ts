@@ -1,12 +1,13 @@
 import { type RouteTable, routeTable } from '../route-table.js';
 import type { Request } from 'express';
 import type { OrderView } from '../../../application/orders/order-view.js';
-import type { OrdersService, OrderViewer } from '../../../application/orders/orders-service.js';
+import { type OrdersService, type OrderViewer, visibleOrder } from '../../../application/orders/orders-service.js';
+import type { ResourceHistory } from '../../../projections/time-travel/resource-history.js';
+import { asOfOf, notFoundAsOf, timeTravel } from '../as-of.js';
 import type { UserDirectory } from '../../../application/ports/user-directory.js';
 import { sendCommandResult } from '../command-response.js';
 import { isAdmin, requireSignedIn } from '../middleware/auth.js';
 import { minPosition, type ReadModelProgress } from '../middleware/read-your-writes.js';
-import { notFoundProblem } from '../problem.js';
 import { commandContext } from '../request-context.js';
 import { CancelOrderBody, OrderListQuery, PlaceOrderBody } from '../schemas/orders.js';
 import { body, etag, ifMatch, pathId, pathIdFirst, query } from '../validate.js';
@@ -15,6 +16,7 @@ export interface OrdersRoutesDeps {
   orders: OrdersService;
   users: UserDirectory;
   progress: ReadModelProgress;
+  history: ResourceHistory;
 }
 
 const orderId = (raw: unknown): string => pathId(raw, 'order');
@@ -23,7 +25,7 @@ const orderId = (raw: unknown): string => pathId(raw, 'order');
 const viewer = (req: Request): OrderViewer => ({ userId: req.principal!.userId, admin: isAdmin(req.principal) });
 
 /** Orders over HTTP: parse, authorise, call the application, answer. Someone who may not see an order gets 404. */
-export const ordersRoutes = ({ orders, users, progress }: OrdersRoutesDeps): RouteTable => {
+export const ordersRoutes = ({ orders, users, progress, history }: OrdersRoutesDeps): RouteTable => {
   const router = routeTable();
   const present = async ({ customerId, ...order }: OrderView, req: Request) => ({ ...order, customer: await users.find(customerId, req.traceparent) });
 
@@ -45,9 +47,11 @@ export const ordersRoutes = ({ orders, users, progress }: OrdersRoutesDeps): Rou
     res.json({ items: await Promise.all(page.items.map((order) => present(order, req))), nextCursor: page.nextCursor });
   });
 
-  router.get('/:id', requireSignedIn, pathIdFirst('order'), minPosition(progress, 'orders'), async (req, res) => {
-    const order = await orders.get(orderId(req.params.id), viewer(req));
-    if (!order) throw notFoundProblem('no such order');
+  router.get('/:id', requireSignedIn, timeTravel, pathIdFirst('order'), minPosition(progress, 'orders'), async (req, res) => {
+    const id = orderId(req.params.id);
+    const asOf = asOfOf(res);
+    const order = asOf === undefined ? await orders.get(id, viewer(req)) : visibleOrder(await history.order(id, asOf), viewer(req));
+    if (!order) throw notFoundAsOf('order', asOf);
     res.setHeader('ETag', etag(order.version));
     res.json(await present(order, req));
   });

@@ -1,12 +1,13 @@
 import type { Request } from 'express';
 import { type RouteTable, routeTable } from '../route-table.js';
 import type { ProductView } from '../../../application/products/product-view.js';
-import type { ProductsService } from '../../../application/products/products-service.js';
+import { productOf, type ProductsService } from '../../../application/products/products-service.js';
+import type { ResourceHistory } from '../../../projections/time-travel/resource-history.js';
+import { asOfOf, notFoundAsOf, timeTravel } from '../as-of.js';
 import type { UserDirectory, UserSummary } from '../../../application/ports/user-directory.js';
 import { sendCommandResult } from '../command-response.js';
 import { requireRole } from '../middleware/auth.js';
 import { minPosition, type ReadModelProgress } from '../middleware/read-your-writes.js';
-import { notFoundProblem } from '../problem.js';
 import { commandContext } from '../request-context.js';
 import { AdjustStockBody, ChangePriceBody, CreateProductBody, ProductListQuery } from '../schemas/products.js';
 import { body, etag, ifMatch, pathId, pathIdFirst, query } from '../validate.js';
@@ -15,12 +16,13 @@ export interface ProductsRoutesDeps {
   products: ProductsService;
   users: UserDirectory;
   progress: ReadModelProgress;
+  history: ResourceHistory;
 }
 
 const productId = (raw: unknown): string => pathId(raw, 'product');
 
 /** Catalog and inventory over HTTP: parse, authorise, call the application, answer. */
-export const productsRoutes = ({ products, users, progress }: ProductsRoutesDeps): RouteTable => {
+export const productsRoutes = ({ products, users, progress, history }: ProductsRoutesDeps): RouteTable => {
   const router = routeTable();
   // The read model keeps createdAt to order the list; the contract's product has no such field.
   const answerOf = ({ createdBy: _createdBy, createdAt: _createdAt, ...product }: ProductView & { createdAt?: string }, creator: UserSummary | null) => ({
@@ -59,9 +61,11 @@ export const productsRoutes = ({ products, users, progress }: ProductsRoutesDeps
     return json;
   };
 
-  router.get('/:id', pathIdFirst('product'), minPosition(progress, 'products'), async (req, res) => {
-    const product = await products.get(productId(req.params.id));
-    if (!product) throw notFoundProblem('no such product');
+  router.get('/:id', timeTravel, pathIdFirst('product'), minPosition(progress, 'products'), async (req, res) => {
+    const id = productId(req.params.id);
+    const asOf = asOfOf(res);
+    const product = asOf === undefined ? await products.get(id) : await history.product(id, asOf).then((document) => document && productOf(document));
+    if (!product) throw notFoundAsOf('product', asOf);
     res.setHeader('ETag', etag(product.version));
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
     res.send(await presentAsJson(product, req));
