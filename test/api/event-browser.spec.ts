@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { EVENT_STORES } from '../support/event-stores.js';
 import { type Customer, startTestPlatform, TEST_ADMIN, type TestPlatform } from '../support/http-platform.js';
 import { eventually, sagaFlow } from '../support/saga-flow.js';
 import { startServerProcess } from '../support/server-process.js';
@@ -21,7 +22,8 @@ const ITEM_KEYS = ['data', 'eventId', 'metadata', 'position', 'recordedAt', 'rev
 
 const byPosition = (a: Item, b: Item) => (BigInt(a.position) < BigInt(b.position) ? -1 : 1);
 
-describe('event browser API: streams and $all, paged and live (admin)', function () {
+for (const store of EVENT_STORES)
+describe(`event browser API: streams and $all, paged and live (admin) (${store.name})`, function () {
   this.timeout(60_000);
   let platform: TestPlatform;
   let call: ReturnType<typeof httpClient>;
@@ -56,7 +58,7 @@ describe('event browser API: streams and $all, paged and live (admin)', function
   };
 
   before(async () => {
-    platform = await startTestPlatform();
+    platform = await startTestPlatform(store.env());
     call = httpClient(platform.url);
     admin = await platform.adminToken();
     ada = await platform.registerCustomer('Ada');
@@ -74,7 +76,10 @@ describe('event browser API: streams and $all, paged and live (admin)', function
   afterEach(() => {
     for (const connection of live.splice(0)) connection.close();
   });
-  after(() => platform.stop());
+  after(async () => {
+    await platform.stop();
+    store.dispose();
+  });
 
   describe('GET /api/v1/streams/:stream', () => {
     it('pages through a stream forwards, in revision order, every event shown whole', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { EVENT_STORES } from '../support/event-stores.js';
 import { type Customer, startTestPlatform, type TestPlatform } from '../support/http-platform.js';
 import { eventually, sagaFlow } from '../support/saga-flow.js';
 import { type Answer, afterWrite, httpClient, isProblem } from './api-client.js';
@@ -12,7 +13,8 @@ const between = async <T>(work: () => Promise<T>): Promise<{ before: string; res
   return { before, result: await work() };
 };
 
-describe('time travel: ?asOf on every single-resource GET', function () {
+for (const store of EVENT_STORES)
+describe(`time travel: ?asOf on every single-resource GET (${store.name})`, function () {
   this.timeout(60_000);
   let platform: TestPlatform;
   let call: ReturnType<typeof httpClient>;
@@ -29,14 +31,17 @@ describe('time travel: ?asOf on every single-resource GET', function () {
   };
 
   before(async () => {
-    platform = await startTestPlatform();
+    platform = await startTestPlatform(store.env());
     call = httpClient(platform.url);
     admin = await platform.adminToken();
     ada = await platform.registerCustomer('Ada');
     bob = await platform.registerCustomer('Bob');
     flow = sagaFlow(call, admin);
   });
-  after(() => platform.stop());
+  after(async () => {
+    await platform.stop();
+    store.dispose();
+  });
 
   describe('a user', () => {
     it('as they stood at each revision and at an instant, with that revision as ETag', async () => {
