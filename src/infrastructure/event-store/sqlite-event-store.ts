@@ -19,6 +19,7 @@ import { catchUpSubscription, type ScanResult } from './catch-up-subscription.js
 import { assertExpectedRevision, isRepeatOfStoredBatch } from './expected-revision.js';
 import { type BackgroundCheckpointer, startBackgroundCheckpointer } from '../sqlite/background-checkpointer.js';
 import { openSqlite, type SqliteSynchronous } from '../sqlite/open-sqlite.js';
+import { sqliteStoreId } from './sqlite-store-id.js';
 
 /** A row as `ROW_JSON` returns it, once parsed: data and metadata come out of the same JSON.parse. */
 type Row = [position: number, streamId: string, revision: number, id: string, type: string, data: unknown, metadata: EventMetadata, recordedAt: number];
@@ -123,6 +124,7 @@ export class SqliteEventStore implements EventStore {
   private readonly filtered = new Map<string, Database.Statement>();
   private queued: QueuedAppend[] = [];
   private readonly checkpointer: BackgroundCheckpointer | undefined;
+  private readonly id: string;
 
   constructor(file: string, options: SqliteEventStoreOptions = {}) {
     this.db = openSqlite(file, options.synchronous ?? 'NORMAL');
@@ -130,6 +132,7 @@ export class SqliteEventStore implements EventStore {
     this.db.pragma(`wal_autocheckpoint = ${inBackground ? WAL_AUTOCHECKPOINT_BACKSTOP_PAGES : WAL_AUTOCHECKPOINT_PAGES}`);
     this.checkpointer = inBackground ? startBackgroundCheckpointer(file) : undefined;
     this.db.exec(SCHEMA);
+    this.id = sqliteStoreId(this.db);
     this.pollMs = options.pollMs ?? 250;
     this.statements = {
       lastRevision: this.db.prepare('SELECT max(revision) FROM events WHERE stream_id = ?').pluck(),
@@ -230,6 +233,10 @@ export class SqliteEventStore implements EventStore {
 
   async headPosition(): Promise<bigint> {
     return BigInt(this.statements.head.get() as number);
+  }
+
+  async storeId(): Promise<string> {
+    return this.id;
   }
 
   async close(): Promise<void> {
