@@ -122,11 +122,15 @@ const refused = async (t: Given, stream: string, batch: EventData[], expected: E
   assert.ok(ids(batch).every((id) => !written.has(id)), 'no event of the refused batch was written');
 };
 
-export const eventStoreConformance = (
-  name: string,
-  open: () => Promise<EventStore>,
-  options: { notHere?: NotConfigured } = {},
-): void => {
+export interface ConformanceOptions {
+  notHere?: NotConfigured;
+  /** Another handle on the same data as `store` (a second connection, a second client), which stays open. */
+  another?: (store: EventStore) => Promise<EventStore>;
+  /** Every `open()` reaches the same data (one shared server): two opened stores are not two stores. */
+  shared?: boolean;
+}
+
+export const eventStoreConformance = (name: string, open: () => Promise<EventStore>, options: ConformanceOptions = {}): void => {
   const pending = pendingByDesign(name, options.notHere);
   const test = (title: string, body: (t: Given) => Promise<void>): void => {
     if (pending) {
@@ -551,6 +555,69 @@ export const eventStoreConformance = (
         assert.deepEqual(second, first);
         assert.deepEqual(ids(await t.store.readStream(stream)), ids(batch));
       });
+    });
+
+    describe('storeId', () => {
+      test('given a store, then it has an id, the same each time it is asked, even asked several times at once', async (t) => {
+        const answers = await Promise.all([t.store.storeId(), t.store.storeId(), t.store.storeId()]);
+        assert.equal(typeof answers[0], 'string');
+        assert.match(answers[0]!, /^\S{8,200}$/);
+        assert.equal(new Set(answers).size, 1, `one id: ${answers.join(', ')}`);
+        assert.equal(await t.store.storeId(), answers[0]);
+      });
+
+      test('given its id asked for, then the head has not moved, and no read or subscription shows where it is kept', async (t) => {
+        const head = await t.store.headPosition();
+        await t.store.storeId();
+        assert.equal(await t.store.headPosition(), head, 'the head is where it was');
+        const newer = (await collect(t.store.readAll({ fromPosition: t.start }))).filter((e) => e.position > t.start);
+        assert.deepEqual(newer, [], 'nothing new in $all');
+        const subscription = t.store.subscribeToAll({ fromPosition: t.start });
+        try {
+          const marker = event();
+          await append(t, t.stream('after-id'), [marker]);
+          const read = reader(subscription);
+          const delivered: RecordedEvent[] = [];
+          while (!delivered.some((e) => e.id === marker.id)) delivered.push(...(await read(1)));
+          const others = delivered.filter((e) => !e.streamId.startsWith(t.prefix) && (!options.shared || e.streamId.startsWith('$') || e.type.startsWith('$')));
+          assert.deepEqual(others.map((e) => `${e.streamId} ${e.type}`), [], 'the subscription delivers what was appended, not the id');
+        } finally {
+          await subscription.close();
+        }
+      });
+
+      if (options.another) {
+        const another = options.another;
+        test('given another handle on the same store, then it gives the same id: the id is kept in the store', async (t) => {
+          const id = await t.store.storeId();
+          const second = await another(t.store);
+          try {
+            assert.equal(await second.storeId(), id);
+          } finally {
+            await second.close();
+          }
+        });
+
+        test('given two handles on a store whose id was never asked for, when both ask at once, then both get one id', async (t) => {
+          const second = await another(t.store);
+          try {
+            const [first, other] = await Promise.all([t.store.storeId(), second.storeId()]);
+            assert.equal(other, first);
+          } finally {
+            await second.close();
+          }
+        });
+      }
+
+      if (!options.shared)
+        test('given another store, then its id is another', async (t) => {
+          const other = await open();
+          try {
+            assert.notEqual(await other.storeId(), await t.store.storeId());
+          } finally {
+            await other.close();
+          }
+        });
     });
 
     describe('headPosition', () => {

@@ -98,6 +98,12 @@ export interface EventStore {
   subscribeToAll(options?: SubscribeToAllOptions): AllSubscription;
   /** Position of the newest event in the store, 0n when it is empty. */
   headPosition(): Promise<bigint>;
+  /**
+   * The store's identity: an id made when its data is new and kept with it, so that every handle on the same data
+   * gives the same one and another store (a wiped one too) another. Asking moves no position and shows in no read.
+   * The read models keep it, to tell when they were built from another store (see projections/read-model-origin.ts).
+   */
+  storeId(): Promise<string>;
   close(): Promise<void>;
 }
 

@@ -36,6 +36,7 @@ import { defaultEsdbLog, type EsdbLog } from './esdb/esdb-log.js';
 import { knownPosition, toClientPosition } from './esdb/positions.js';
 import { isSystemEvent, toRecordedEvent } from './esdb/recorded-event.js';
 import { toActualRevision, toClientExpectedRevision } from './esdb/revisions.js';
+import { readOrMakeStoreId } from './esdb/store-id.js';
 import { isInvalidPosition } from './esdb/subscription-errors.js';
 import { assertExpectedRevision } from './expected-revision.js';
 
@@ -51,6 +52,7 @@ export class EsdbEventStore implements EventStore {
   private readonly log: EsdbLog;
   private readonly tuning: SubscriptionTuning;
   private readonly subscriptions = new Set<EsdbAllSubscription>();
+  private identity: Promise<string> | undefined;
 
   /** A connection string, e.g. `esdb://localhost:2113?tls=false`, or a client already made (a double, in specs). */
   constructor(connection: string | EsdbClient, options: { log?: EsdbLog; subscriptions?: Partial<SubscriptionTuning> } = {}) {
@@ -155,6 +157,14 @@ export class EsdbEventStore implements EventStore {
     // The newest records are often the system projections' links: skip past them to the newest event of ours.
     for await (const event of this.read(BACKWARDS, END)) return event.position;
     return 0n;
+  }
+
+  storeId(): Promise<string> {
+    this.identity ??= readOrMakeStoreId(this).catch((error: unknown) => {
+      this.identity = undefined;
+      throw error;
+    });
+    return this.identity;
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type {
   AllSubscription,
   AppendOptions,
@@ -21,6 +22,7 @@ export class MemoryEventStore implements EventStore {
   private readonly streams = new Map<string, RecordedEvent[]>();
   private readonly byId = new Map<string, RecordedEvent>();
   private readonly signal = new AppendSignal();
+  private readonly id = randomUUID();
 
   async appendToStream(stream: string, events: readonly EventData[], options: AppendOptions = {}): Promise<AppendResult> {
     const expected = options.expectedRevision ?? 'any';
@@ -89,6 +91,10 @@ export class MemoryEventStore implements EventStore {
 
   async headPosition(): Promise<bigint> {
     return BigInt(this.all.length);
+  }
+
+  async storeId(): Promise<string> {
+    return this.id;
   }
 
   async close(): Promise<void> {
