@@ -6,6 +6,8 @@ import { allModules } from '../src/infrastructure/modules/all-modules.js';
 import { acquireDataDirLock, ownsDataDir } from '../src/infrastructure/process/data-dir-lock.js';
 import { StartupError } from '../src/infrastructure/process/startup-error.js';
 import { createReadStore } from '../src/infrastructure/read-store/create-read-store.js';
+import { DELIVERY_CHECKPOINT } from '../src/application/sagas/saga-delivery.js';
+import { readModelOrigin, recordReadModelOrigin } from '../src/projections/read-model-origin.js';
 import { describeRebuild, rebuildProjections } from '../src/projections/rebuild-projections.js';
 
 // `npm run rebuild-projections [names…]`: rebuilds read models from position 0, with the server stopped: it refuses
@@ -27,6 +29,10 @@ const main = async (): Promise<void> => {
   const events = await createEventStore(config);
   const readStore = await createReadStore(config);
   const registry = createEventRegistry();
+  // Read models built from another event store are rebuilt all at once, or not at all: a few of them would be a mix.
+  const origin = await readModelOrigin(events, readStore, all.map((projection) => projection.name), [DELIVERY_CHECKPOINT]);
+  if (origin.kind === 'another-store' && projections.length < all.length)
+    throw new ConfigError(`the read models were built from another event store (${origin.why}): rebuild all of them (name none)`);
   const bar = new SingleBar({
     format: 'rebuilding {projections} |{bar}| {percentage}% | {done} events | {rate} events/s | ETA {eta_formatted}',
     hideCursor: true,
@@ -47,6 +53,14 @@ const main = async (): Promise<void> => {
   bar.stop();
   const seconds = (Date.now() - started) / 1000;
   console.log(describeRebuild(projections, result, seconds));
+  if (projections.length === all.length) {
+    if (origin.kind === 'another-store') {
+      // The sagas are handed every event of this store again: their reactions are idempotent.
+      await readStore.drop(DELIVERY_CHECKPOINT);
+      console.log(`the read models had been built from another event store (${origin.why}); the sagas will be handed this one's events from its start`);
+    }
+    await recordReadModelOrigin(readStore, origin.storeId);
+  }
   await readStore.close();
   await events.close();
   lock?.release();

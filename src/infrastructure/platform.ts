@@ -14,6 +14,7 @@ import { createLogger, type Logger } from './logging/logger.js';
 import { acquireDataDirLock, type DataDirLock, ownsDataDir } from './process/data-dir-lock.js';
 import { listen, listenFailure } from './process/listen.js';
 import { describeProfile } from './process/profile.js';
+import { guardReadModelOrigin } from './process/read-model-origin-guard.js';
 import { startPaymentSimulator } from './payment-gateway/simulator/payment-simulator.js';
 import { simulatorDataDir } from './modules/sagas-module.js';
 import { allModules } from './modules/all-modules.js';
@@ -96,6 +97,8 @@ const serve = async (config: Config, logger: Logger, container: Container, { ser
     { name: 'event-store', check: async () => (await container.get(TOKENS.EventStore).headPosition(), { ok: true }) },
   ];
   await projections.defineReadModels();
+  const [events, readStore] = [container.get(TOKENS.EventStore), container.get(TOKENS.ReadStore)];
+  await guardReadModelOrigin({ config, logger, events, readStore, projections: projections.names });
   if (runsProjections(role)) {
     await projections.start();
     void projections.catchUp(24 * 60 * 60 * 1000);
