@@ -78,6 +78,8 @@ export const timedReadStore = (store: ReadStore, times: StoreTimes): ReadStore =
   find: (collection, query) => store.find(collection, query),
   activeGeneration: (projection) => timed(() => store.activeGeneration(projection), (ms) => (times.setupMs += ms)),
   checkpoint: (target) => store.checkpoint(target),
+  claimFence: (projection, token) => store.claimFence(projection, token),
+  identity: () => store.identity(),
   load: (target, keys) =>
     timed(
       () => store.load(target, keys),

@@ -2,10 +2,19 @@
 export class PositionWaiters {
   private waiters: { position: bigint; wake: (reached: boolean) => void }[] = [];
 
-  constructor(private current: bigint = 0n) {}
+  constructor(
+    private current: bigint = 0n,
+    /** Told every position reached, after the waiters it satisfies are woken. */
+    private readonly onAdvance?: (position: bigint) => void,
+  ) {}
 
   get position(): bigint {
     return this.current;
+  }
+
+  /** How many callers are waiting. */
+  get waiting(): number {
+    return this.waiters.length;
   }
 
   advance(position: bigint): void {
@@ -17,6 +26,7 @@ export class PositionWaiters {
       else still.push(waiter);
     }
     this.waiters = still;
+    this.onAdvance?.(position);
   }
 
   /** Resolves true once `position` is reached, false after `timeoutMs`. */

@@ -1,5 +1,5 @@
 import type { EventStore, RecordedEvent } from '../application/ports/event-store.js';
-import type { CollectionSpec, DocumentChange, FindQuery, ProjectionTarget, ReadStore, StoredDocument } from '../application/ports/read-store.js';
+import { type CollectionSpec, type DocumentChange, FencedOffError, type FindQuery, type ProjectionTarget, type ReadStore, type StoredDocument } from '../application/ports/read-store.js';
 import { eventTypesOf, type Projection } from './projection.js';
 import { type ProjectionFault, ProjectionWorker } from './projection-worker.js';
 
@@ -18,6 +18,14 @@ export interface RebuildInfo {
   startedAt: string;
 }
 
+/** Who writes the read model, where projectors take turns under leases (null where this process is its only writer). */
+export interface LeaseInfo {
+  /** The projector holding the projection's lease (host, pid, role), or null while nobody does. */
+  holder: string | null;
+  /** Whether that is this process. */
+  here: boolean;
+}
+
 export interface ProjectionInfo {
   name: string;
   position: string;
@@ -25,6 +33,7 @@ export interface ProjectionInfo {
   status: ProjectionStatus;
   error: ProjectionFault | null;
   rebuild: RebuildInfo | null;
+  lease: LeaseInfo | null;
 }
 
 /**
@@ -65,6 +74,12 @@ class ObservedReadStore implements ReadStore {
   checkpoint(target: ProjectionTarget): Promise<bigint> {
     return this.store.checkpoint(target);
   }
+  claimFence(projection: string, token: number): Promise<void> {
+    return this.store.claimFence(projection, token);
+  }
+  identity(): Promise<string> {
+    return this.store.identity();
+  }
   async load(target: ProjectionTarget, keys: ReadonlyArray<{ collection: string; id: string }>): Promise<Map<string, StoredDocument>> {
     const loaded = await this.store.load(target, keys);
     if (this.reporting && this.listeners.length > 0) this.loaded = loaded;
@@ -94,9 +109,15 @@ class ObservedReadStore implements ReadStore {
   }
 }
 
-/** A rebuild ended without being swapped in: the new generation faulted, or the runner was stopped. */
+/** A rebuild ended without being swapped in: the new generation faulted, the runner was stopped, or its writes were fenced off. */
 export class RebuildAbandonedError extends Error {
   override readonly name = 'RebuildAbandonedError';
+  constructor(
+    message: string,
+    readonly reason: 'faulted' | 'stopped' | 'fenced-off',
+  ) {
+    super(message);
+  }
 }
 
 export interface RunnerOptions {
@@ -108,9 +129,17 @@ export interface RunnerOptions {
   onFault?: (projection: string, fault: ProjectionFault) => void;
 }
 
+/** One run of a runner, from `start` to `stop`, with the fencing token its writes carry. */
+interface Session {
+  stopped: boolean;
+  fence: number | undefined;
+}
+
 /**
  * Keeps one projection up to date, and rebuilds it beside the live generation on request:
  * the shadow generation catches up from position 0 while the live one keeps serving, then is swapped in.
+ * Under a lease it is started with the lease's fencing token, which every write carries, and stopped when the lease
+ * is lost; it may be started again later, with another token.
  */
 export class ProjectionRunner {
   private live: ProjectionWorker | undefined;
@@ -118,8 +147,10 @@ export class ProjectionRunner {
   /** Set from the moment a rebuild is asked for until it is swapped in or given up. */
   private rebuilding: { startedAt: Date; done: number; total: number; settled: Promise<void> } | undefined;
   private caughtUpOnce = false;
-  private stopped = false;
+  private session: Session = { stopped: false, fence: undefined };
   private readonly listeners: LiveChangesListener[] = [];
+  private readonly progressListeners: ((projection: string, position: bigint) => void)[] = [];
+  private readonly fencedOffListeners: ((error: FencedOffError) => void)[] = [];
   /** The read store as each worker sees it: what a live generation commits is reported to the listeners. */
   private readonly observed = new WeakMap<ProjectionWorker, ObservedReadStore>();
 
@@ -134,10 +165,22 @@ export class ProjectionRunner {
     return this.projection.name;
   }
 
-  async start(): Promise<void> {
+  /** Starts the live generation; with `fence`, the lease's token, which every write then carries. */
+  async start(fence?: number): Promise<void> {
+    this.session = { stopped: false, fence };
     await this.readStore.define(this.projection.name, this.projection.collections);
     const generation = await this.readStore.activeGeneration(this.projection.name);
     this.live = await this.startWorker(generation, { live: true });
+  }
+
+  /** Hears every position the live generation has processed (committed, or passed with nothing to apply), from now on. */
+  onProgress(listener: (projection: string, position: bigint) => void): void {
+    this.progressListeners.push(listener);
+  }
+
+  /** Hears when the read store refuses a write for its fencing token: the runner's workers have stopped (or are stopping). */
+  onFencedOff(listener: (error: FencedOffError) => void): void {
+    this.fencedOffListeners.push(listener);
   }
 
   /**
@@ -161,6 +204,11 @@ export class ProjectionRunner {
     return reached;
   }
 
+  /** Whether its live generation runs (started and not stopped since). */
+  get running(): boolean {
+    return this.live !== undefined && !this.session.stopped;
+  }
+
   get hasCaughtUpOnce(): boolean {
     return this.caughtUpOnce;
   }
@@ -180,6 +228,7 @@ export class ProjectionRunner {
       rebuild: rebuilding
         ? { eventsDone: rebuilding.done, eventsTotal: Math.max(rebuilding.total, rebuilding.done), startedAt: rebuilding.startedAt.toISOString() }
         : null,
+      lease: null,
     };
   }
 
@@ -192,38 +241,46 @@ export class ProjectionRunner {
     if (this.rebuilding) return this.rebuilding.settled;
     const rebuilding = { startedAt: new Date(), done: 0, total: 0, settled: Promise.resolve() };
     this.rebuilding = rebuilding;
-    rebuilding.settled = this.runRebuild(rebuilding).finally(() => {
-      this.rebuilding = undefined;
+    rebuilding.settled = this.runRebuild(rebuilding, this.session).finally(() => {
+      if (this.rebuilding === rebuilding) this.rebuilding = undefined;
     });
     return rebuilding.settled;
   }
 
-  private async runRebuild(progress: { done: number; total: number }): Promise<void> {
+  private async runRebuild(progress: { done: number; total: number }, session: Session): Promise<void> {
     // What there is to do: the events of its types up to the head as it is now.
     const head = await this.events.headPosition();
     for await (const event of this.events.readAll({ filter: { eventTypes: eventTypesOf(this.projection) } })) {
-      if (event.position > head || this.stopped) break;
+      if (event.position > head || session.stopped) break;
       progress.total++;
     }
-    if (this.stopped) throw new RebuildAbandonedError(`the ${this.name} rebuild was stopped`);
+    if (session.stopped) throw new RebuildAbandonedError(`the ${this.name} rebuild was stopped`, 'stopped');
     const generation = (this.live?.target.generation ?? 0) + 1;
-    await this.readStore.drop({ projection: this.name, generation });
+    await this.readStore.drop(this.targetOf(generation, session));
     const shadow = await this.startWorker(generation, { live: false, onEvent: () => progress.done++ });
     this.shadow = shadow;
     try {
-      while (!this.stopped && !shadow.fault) {
+      while (!session.stopped && !shadow.fault && !shadow.fencedOff) {
         const latest = await this.events.headPosition();
         if (await shadow.processed.waitFor(latest, 1000)) break;
       }
-      if (this.stopped || shadow.fault) {
+      if (session.stopped || shadow.fault || shadow.fencedOff) {
         await shadow.stop();
-        throw new RebuildAbandonedError(
-          shadow.fault ? `the ${this.name} rebuild faulted at event ${shadow.fault.eventId}: ${shadow.fault.message}` : `the ${this.name} rebuild was stopped`,
-        );
+        if (shadow.fault)
+          throw new RebuildAbandonedError(`the ${this.name} rebuild faulted at event ${shadow.fault.eventId}: ${shadow.fault.message}`, 'faulted');
+        if (shadow.fencedOff) throw new RebuildAbandonedError(`the ${this.name} rebuild was fenced off: ${shadow.fencedOff.message}`, 'fenced-off');
+        throw new RebuildAbandonedError(`the ${this.name} rebuild was stopped`, 'stopped');
       }
       const previous = this.live;
       await previous?.stop();
-      await this.readStore.activate(shadow.target);
+      try {
+        await this.readStore.activate(shadow.target);
+      } catch (error) {
+        await shadow.stop();
+        if (!(error instanceof FencedOffError)) throw error;
+        for (const listener of this.fencedOffListeners) listener(error);
+        throw new RebuildAbandonedError(`the ${this.name} rebuild was fenced off: ${error.message}`, 'fenced-off');
+      }
       this.observed.get(shadow)?.startReporting();
       this.live = shadow;
     } finally {
@@ -231,15 +288,20 @@ export class ProjectionRunner {
     }
   }
 
+  /** Stops the workers (a rebuild running is given up); `start` may be called again afterwards. */
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.session.stopped = true;
     await Promise.all([this.live?.stop(), this.shadow?.stop()]);
+  }
+
+  private targetOf(generation: number, session: Session = this.session): ProjectionTarget {
+    return session.fence === undefined ? { projection: this.name, generation } : { projection: this.name, generation, fence: session.fence };
   }
 
   private async startWorker(generation: number, { live, onEvent }: { live: boolean; onEvent?: () => void }): Promise<ProjectionWorker> {
     const { decode } = this.options;
     const readStore = new ObservedReadStore(this.readStore, this.listeners, live);
-    const worker = new ProjectionWorker(this.projection, { projection: this.name, generation }, this.events, readStore, {
+    const worker: ProjectionWorker = new ProjectionWorker(this.projection, this.targetOf(generation), this.events, readStore, {
       decode:
         onEvent === undefined
           ? decode
@@ -251,6 +313,13 @@ export class ProjectionRunner {
       ...(this.options.retries === undefined ? {} : { retries: this.options.retries }),
       ...(this.options.retryDelayMs === undefined ? {} : { retryDelayMs: this.options.retryDelayMs }),
       onFault: (fault) => this.options.onFault?.(this.name, fault),
+      onFencedOff: (error) => {
+        for (const listener of this.fencedOffListeners) listener(error);
+      },
+      onProgress: (position) => {
+        if (this.live !== worker) return;
+        for (const listener of this.progressListeners) listener(this.name, position);
+      },
     });
     this.observed.set(worker, readStore);
     await worker.start();
@@ -258,7 +327,7 @@ export class ProjectionRunner {
   }
 
   private status(lag: bigint): ProjectionStatus {
-    if (this.stopped) return 'stopped';
+    if (this.session.stopped) return 'stopped';
     if (this.live?.fault) return 'faulted';
     if (this.rebuilding) return 'rebuilding';
     if (!this.live) return 'starting';

@@ -1,5 +1,5 @@
 import type { AllSubscription, EventStore, RecordedEvent } from '../application/ports/event-store.js';
-import type { ProjectionTarget, ReadStore } from '../application/ports/read-store.js';
+import { FencedOffError, type ProjectionTarget, type ReadStore } from '../application/ports/read-store.js';
 import { applyEvents } from './apply-events.js';
 import { PositionWaiters } from './position-waiters.js';
 import { eventTypesOf, type Projection } from './projection.js';
@@ -18,6 +18,10 @@ export interface WorkerOptions {
   retries?: number;
   retryDelayMs?: number;
   onFault?: (fault: ProjectionFault) => void;
+  /** The read store refused a commit: another projector holds the projection now. The worker has stopped. */
+  onFencedOff?: (error: FencedOffError) => void;
+  /** Every position the worker has processed, as it gets there. */
+  onProgress?: (position: bigint) => void;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -28,10 +32,12 @@ const nextTurn = () => new Promise<undefined>((resolve) => setImmediate(resolve,
  * Runs one generation of a projection: subscribes to `$all` after its checkpoint (filtered to the event types
  * it handles), applies events in batches and commits each batch with its checkpoint. A failing batch is retried
  * with backoff; when retries run out the worker stops with a fault that names the event. Nothing is skipped.
+ * A commit the read store refuses for its fencing token is not retried: the worker stops at once (`fencedOff`).
  */
 export class ProjectionWorker {
-  readonly processed = new PositionWaiters();
+  readonly processed = new PositionWaiters(0n, (position) => this.options.onProgress?.(position));
   fault: ProjectionFault | undefined;
+  fencedOff: FencedOffError | undefined;
   private subscription: AllSubscription | undefined;
   private stopped = false;
   private applying = false;
@@ -89,7 +95,7 @@ export class ProjectionWorker {
         }
         await this.applyWithRetry(batch);
         this.applying = false;
-        if (this.fault) return;
+        if (this.fault || this.fencedOff) return;
         this.processed.advance(batch[batch.length - 1]!.position);
         if (this.idlePosition !== undefined) this.processed.advance(this.idlePosition);
       }
@@ -105,7 +111,7 @@ export class ProjectionWorker {
       };
       this.options.onFault?.(this.fault);
     } finally {
-      if (this.fault) await subscription.close();
+      if (this.fault || this.fencedOff) await subscription.close();
     }
   }
 
@@ -117,8 +123,14 @@ export class ProjectionWorker {
         await applyEvents(this.projection, this.readStore, this.target, batch, last.position);
         return;
       } catch (error) {
+        if (error instanceof FencedOffError) return this.fenceOff(error);
         if (attempt > retries) {
-          const culprit = await this.findCulprit(batch);
+          let culprit: RecordedEvent;
+          try {
+            culprit = await this.findCulprit(batch);
+          } catch (fenced) {
+            return this.fenceOff(fenced as FencedOffError);
+          }
           this.fault = {
             eventId: culprit.id,
             eventType: culprit.type,
@@ -134,13 +146,19 @@ export class ProjectionWorker {
     }
   }
 
-  /** Applies the batch one event at a time to name the event that fails (the ones before it land). */
+  private fenceOff(error: FencedOffError): void {
+    this.fencedOff = error;
+    this.options.onFencedOff?.(error);
+  }
+
+  /** Applies the batch one event at a time to name the event that fails (the ones before it land); a fencing refusal is thrown. */
   private async findCulprit(batch: RecordedEvent[]): Promise<RecordedEvent> {
     for (const event of batch) {
       try {
         await applyEvents(this.projection, this.readStore, this.target, [event], event.position);
         this.processed.advance(event.position);
-      } catch {
+      } catch (error) {
+        if (error instanceof FencedOffError) throw error;
         return event;
       }
     }

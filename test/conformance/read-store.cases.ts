@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import {
   type DocumentChange,
   documentKey,
+  FencedOffError,
   type FindQuery,
   InvalidCursorError,
   type ProjectionTarget,
@@ -708,6 +709,98 @@ export const readStoreConformance = (name: string, open: () => Promise<ReadStore
           assert.deepEqual(await t.store.find(t.items, { limit: 10 }), { items: [], nextCursor: null });
         },
       );
+    });
+
+    describe('fencing (projectors taking turns under a lease)', () => {
+      /** The store refuses with FencedOffError naming the projection, the token it was given and the highest it has seen. */
+      const fencedOff = async (attempt: Promise<unknown>, t: Given, fence: number, highest: number): Promise<void> => {
+        await assert.rejects(attempt, (error: unknown) => {
+          assert.ok(error instanceof FencedOffError, `refused with ${String(error)}, not FencedOffError`);
+          assert.deepEqual([error.projection, error.fence, error.highest], [t.projection, fence, highest]);
+          return true;
+        });
+      };
+      const fenced = (t: Given, generation: number, fence: number): ProjectionTarget => ({ projection: t.projection, generation, fence });
+
+      test('a commit carrying a token lower than one claimed since is refused: no document written, no checkpoint moved', async (t) => {
+        await t.define();
+        await t.store.claimFence(t.projection, 5);
+        await t.store.commit(fenced(t, 0, 5), [change(t.items, 'a', { v: 'first holder' }, 1n)], 1n);
+        await t.store.claimFence(t.projection, 6);
+        // The first holder's lease ran out without it noticing: its next batch must not land, however it is made.
+        await fencedOff(
+          t.store.commit(fenced(t, 0, 5), [change(t.items, 'a', { v: 'stale' }, 2n), change(t.items, 'b', { v: 'stale' }, 2n), change(t.notes, 'n', { v: 'stale' }, 2n)], 2n),
+          t,
+          5,
+          6,
+        );
+        await fencedOff(t.store.commit(fenced(t, 0, 5), [], 3n), t, 5, 6);
+        assert.deepEqual(await t.store.get(t.items, 'a'), { id: 'a', v: 'first holder' });
+        assert.equal(await t.store.get(t.items, 'b'), null);
+        assert.equal(await t.store.get(t.notes, 'n'), null);
+        assert.equal(await t.store.checkpoint(t.target(0)), 1n);
+
+        await t.store.commit(fenced(t, 0, 6), [change(t.items, 'a', { v: 'second holder' }, 2n)], 2n);
+        assert.deepEqual(await t.store.get(t.items, 'a'), { id: 'a', v: 'second holder' });
+        assert.equal(await t.store.checkpoint(t.target(0)), 2n);
+      });
+
+      test('a commit carrying a higher token than any seen lands and fences off every lower one', async (t) => {
+        await t.define();
+        await t.store.commit(fenced(t, 0, 3), [change(t.items, 'a', { v: 3 }, 1n)], 1n);
+        await t.store.commit(fenced(t, 0, 4), [change(t.items, 'a', { v: 4 }, 2n)], 2n);
+        await fencedOff(t.store.commit(fenced(t, 0, 3), [change(t.items, 'a', { v: 'stale' }, 3n)], 3n), t, 3, 4);
+        await fencedOff(t.store.claimFence(t.projection, 3), t, 3, 4);
+        await t.store.claimFence(t.projection, 4);
+        assert.deepEqual(await t.store.get(t.items, 'a'), { id: 'a', v: 4 });
+        assert.equal(await t.store.checkpoint(t.target(0)), 2n);
+      });
+
+      test('a swap (activate) or a drop carrying a lower token is refused and changes nothing', async (t) => {
+        await t.define();
+        await t.store.commit(fenced(t, 0, 1), [change(t.items, 'a', { v: 'g0' }, 1n)], 1n);
+        // The first holder filled generation 1 beside the live one; then a new holder claimed the projection.
+        await t.store.commit(fenced(t, 1, 1), [change(t.items, 'a', { v: 'g1' }, 1n)], 1n);
+        await t.store.claimFence(t.projection, 2);
+        await fencedOff(t.store.activate(fenced(t, 1, 1)), t, 1, 2);
+        await fencedOff(t.store.drop(fenced(t, 0, 1)), t, 1, 2);
+        assert.equal(await t.store.activeGeneration(t.projection), 0);
+        assert.deepEqual(await t.store.get(t.items, 'a'), { id: 'a', v: 'g0' });
+        assert.equal(await t.store.checkpoint(t.target(0)), 1n);
+
+        await t.store.activate(fenced(t, 1, 2));
+        assert.equal(await t.store.activeGeneration(t.projection), 1);
+        assert.deepEqual(await t.store.get(t.items, 'a'), { id: 'a', v: 'g1' });
+        await t.store.drop(fenced(t, 1, 2));
+        assert.equal(await t.store.checkpoint(t.target(1)), 0n);
+      });
+
+      test('tokens are per projection; writes that carry none (one process, no lease) are not checked', async (t) => {
+        await t.define();
+        const other = `other_${t.projection}`;
+        await t.store.define(other, []);
+        await t.store.claimFence(t.projection, 9);
+        await t.store.claimFence(other, 1);
+        await t.store.commit(fenced(t, 0, 9), [change(t.items, 'a', { v: 9 }, 1n)], 1n);
+        await fencedOff(t.store.claimFence(t.projection, 8), t, 8, 9);
+        await t.store.commit(t.target(0), [change(t.items, 'a', { v: 'unfenced' }, 2n)], 2n);
+        assert.deepEqual(await t.store.get(t.items, 'a'), { id: 'a', v: 'unfenced' });
+      });
+
+      test('claims racing on a projection never claimed: the higher token always lands, and fences off the lower', async (t) => {
+        await t.define();
+        const [lower, higher] = await Promise.allSettled([t.store.claimFence(t.projection, 1), t.store.claimFence(t.projection, 2)]);
+        assert.equal(higher.status, 'fulfilled', String((higher as PromiseRejectedResult).reason));
+        if (lower.status === 'rejected') assert.ok(lower.reason instanceof FencedOffError, String(lower.reason));
+        await fencedOff(t.store.claimFence(t.projection, 1), t, 1, 2);
+      });
+
+      test('identity: the same on every call, a non-empty string', async (t) => {
+        const first = await t.store.identity();
+        assert.equal(typeof first, 'string');
+        assert.ok(first.length > 0);
+        assert.equal(await t.store.identity(), first);
+      });
     });
   });
 };

@@ -36,6 +36,13 @@ export interface Page<T> {
 export interface ProjectionTarget {
   projection: string;
   generation: number;
+  /**
+   * The fencing token of the projection lease its writer holds (when projectors share the store). A write that
+   * carries one (commit, activate, drop) is refused with FencedOffError, writing nothing, when the store has already
+   * seen a higher token for the projection; otherwise the store remembers it, in the same transaction as the write.
+   * Absent: no lease is in play (one process writes the store) and nothing is checked.
+   */
+  fence?: number;
 }
 
 export interface StoredDocument {
@@ -59,6 +66,18 @@ export class InvalidCursorError extends Error {
   }
 }
 
+/** A write carried a fencing token lower than one the store has seen for the projection: its writer's lease is gone. */
+export class FencedOffError extends Error {
+  override readonly name = 'FencedOffError';
+  constructor(
+    readonly projection: string,
+    readonly fence: number,
+    readonly highest: number,
+  ) {
+    super(`the ${projection} read model refuses a write fenced with token ${fence}: it has seen token ${highest}`);
+  }
+}
+
 export interface ReadStore {
   /** Declares a projection's collections, creating what is missing. Call before anything else. */
   define(projection: string, collections: readonly CollectionSpec[]): Promise<void>;
@@ -72,8 +91,20 @@ export interface ReadStore {
   /** The position a generation has applied up to; 0n when it has applied nothing. */
   checkpoint(target: ProjectionTarget): Promise<bigint>;
   load(target: ProjectionTarget, keys: ReadonlyArray<{ collection: string; id: string }>): Promise<Map<string, StoredDocument>>;
-  /** Writes the changes and the new checkpoint together (atomically where the store can). */
+  /** Writes the changes and the new checkpoint together (atomically where the store can); fenced (see ProjectionTarget.fence). */
   commit(target: ProjectionTarget, changes: readonly DocumentChange[], checkpoint: bigint): Promise<void>;
+  /**
+   * Records `token` as the projection's fencing token (see ProjectionTarget.fence), or refuses with FencedOffError
+   * (naming the highest seen) when a higher one has been: a new lease holder calls it before it reads or writes
+   * anything, so that from then on no write of an older holder lands, not even one it began before.
+   */
+  claimFence(projection: string, token: number): Promise<void>;
+  /**
+   * A random id made the first time the store's data is used and kept with it: every process that opens the same
+   * data (whatever it calls the file or server) gets the same id, and a fresh store another (projection leases are
+   * named after it).
+   */
+  identity(): Promise<string>;
   /** Makes `generation` the one queries read, and drops the others. */
   activate(target: ProjectionTarget): Promise<void>;
   /** Drops a generation's documents and checkpoint (a rebuild starts from empty). */

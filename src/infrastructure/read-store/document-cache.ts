@@ -118,6 +118,14 @@ export class DocumentCache implements ReadStore {
     return this.store.checkpoint(target);
   }
 
+  claimFence(projection: string, token: number): Promise<void> {
+    return this.store.claimFence(projection, token);
+  }
+
+  identity(): Promise<string> {
+    return this.store.identity();
+  }
+
   load(target: ProjectionTarget, keys: ReadonlyArray<{ collection: string; id: string }>): Promise<Map<string, StoredDocument>> {
     return this.store.load(target, keys);
   }

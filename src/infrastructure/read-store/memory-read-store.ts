@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import {
   assertIdentifier,
   type CollectionSpec,
   type DocumentChange,
   documentKey,
+  FencedOffError,
   type FindQuery,
   type Page,
   type ProjectionTarget,
@@ -58,6 +60,8 @@ export class MemoryReadStore implements ReadStore {
   private readonly data = new Map<string, Map<string, Stored>>();
   /** Keyed by `documentKey(projection, String(generation))`. */
   private readonly checkpoints = new Map<string, bigint>();
+  private readonly fences = new Map<string, number>();
+  private readonly id = randomUUID();
 
   async define(projection: string, collections: readonly CollectionSpec[]): Promise<void> {
     for (const spec of collections) {
@@ -124,6 +128,14 @@ export class MemoryReadStore implements ReadStore {
     return this.checkpoints.get(documentKey(target.projection, String(target.generation))) ?? 0n;
   }
 
+  async claimFence(projection: string, token: number): Promise<void> {
+    this.claimFenceOf({ projection, generation: 0, fence: token });
+  }
+
+  async identity(): Promise<string> {
+    return this.id;
+  }
+
   async load(target: ProjectionTarget, keys: ReadonlyArray<{ collection: string; id: string }>): Promise<Map<string, StoredDocument>> {
     const found = new Map<string, StoredDocument>();
     for (const { collection, id } of keys) {
@@ -141,6 +153,7 @@ export class MemoryReadStore implements ReadStore {
       documents: this.documents(change.collection, target.generation, true),
       normalized: change.document === null ? null : normalize(change.document, change.id),
     }));
+    this.claimFenceOf(target);
     const before = new Map<string, bigint | undefined>();
     for (const { change, documents } of writes) {
       const key = documentKey(change.collection, change.id);
@@ -157,6 +170,7 @@ export class MemoryReadStore implements ReadStore {
   }
 
   async activate(target: ProjectionTarget): Promise<void> {
+    this.claimFenceOf(target);
     this.active.set(target.projection, target.generation);
     const others = new Set<number>();
     const generationOf = (key: string): number => Number(key.slice(key.indexOf('\u0000') + 1));
@@ -168,12 +182,20 @@ export class MemoryReadStore implements ReadStore {
   }
 
   async drop(target: ProjectionTarget): Promise<void> {
+    this.claimFenceOf(target);
     for (const [name, owner] of this.collections)
       if (owner.projection === target.projection) this.data.delete(documentKey(name, String(target.generation)));
     this.checkpoints.delete(documentKey(target.projection, String(target.generation)));
   }
 
   async close(): Promise<void> {}
+
+  private claimFenceOf(target: ProjectionTarget): void {
+    if (target.fence === undefined) return;
+    const highest = this.fences.get(target.projection) ?? 0;
+    if (highest > target.fence) throw new FencedOffError(target.projection, target.fence, highest);
+    this.fences.set(target.projection, target.fence);
+  }
 
   private activeOf(collection: string): number {
     const owner = this.collections.get(collection);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   type AnyBulkWriteOperation,
   type Collection,
@@ -14,6 +15,7 @@ import {
   type CollectionSpec,
   type DocumentChange,
   documentKey,
+  FencedOffError,
   type FindQuery,
   type Page,
   type ProjectionTarget,
@@ -49,7 +51,16 @@ import { decodeCursor, encodeCursor } from './cursor.js';
  *
  * Layout: one physical collection per collection and generation (`<collection>__g<generation>`) holding
  * `{ _id: id, _position: number, ...fields }`; `projection_checkpoints` `{ _id: '<projection>#<generation>',
- * projection, generation, position }`; `projection_active` `{ _id: projection, generation }`.
+ * projection, generation, position }`; `projection_active` `{ _id: projection, generation, fence }`;
+ * `read_store_meta` `{ _id: 'identity', value }`.
+ *
+ * Fencing (projectors taking turns under a lease): the projection's highest fencing token is kept in its
+ * `projection_active` document and claimed by a conditional update of that one document, which cannot interleave
+ * with another: a new holder claims it before it reads the active generation; a write that carries a token claims
+ * it before it writes anything, and a swap (`activate`) moves the generation in the same update as the claim. Without
+ * transactions, the documents of a commit are written after its claim, not with it: a holder whose claim succeeded
+ * just before a new holder's may still land the batch in hand, each write guarded by its position (see
+ * `MongoWriteGuard`); its next claim is refused.
  * Positions are stored as numbers: exact up to 2^53, which `toPosition` enforces.
  *
  * Filters are built only from validated pieces: field names pass `assertIdentifier` (never a `$` or a `.`),
@@ -58,6 +69,7 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 
 const CHECKPOINTS = 'projection_checkpoints';
 const ACTIVE = 'projection_active';
+const META = 'read_store_meta';
 const DUPLICATE_KEY = 11000;
 const NAMESPACE_NOT_FOUND = 26;
 const LOAD_CHUNK = 500;
@@ -80,7 +92,13 @@ interface CheckpointShape extends Document {
 }
 interface ActiveShape extends Document {
   _id: string;
-  generation: number;
+  generation?: number;
+  /** The highest fencing token a write of the projection has carried (see `claimFence`). */
+  fence?: number;
+}
+interface MetaShape extends Document {
+  _id: string;
+  value: string;
 }
 
 /** BSON sort order of the types a JSON document holds (null and missing sort alike, first). */
@@ -256,6 +274,20 @@ export class MongoReadStore implements ReadStore {
     return BigInt(stored?.position ?? 0);
   }
 
+  async claimFence(projection: string, token: number): Promise<void> {
+    await this.claim(projection, token);
+  }
+
+  async identity(): Promise<string> {
+    const meta = this.db.collection<MetaShape>(META);
+    try {
+      await meta.insertOne({ _id: 'identity', value: randomUUID() });
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
+    return (await meta.findOne({ _id: 'identity' }))!.value;
+  }
+
   async load(target: ProjectionTarget, keys: ReadonlyArray<{ collection: string; id: string }>): Promise<Map<string, StoredDocument>> {
     const found = new Map<string, StoredDocument>();
     const idsByCollection = new Map<string, string[]>();
@@ -300,6 +332,7 @@ export class MongoReadStore implements ReadStore {
       list.push({ id: change.id, position: toPosition(change.position), document: change.document });
     }
     await this.ensureIndexes(target);
+    if (target.fence !== undefined) await this.claim(target.projection, target.fence);
     const pointwise = (await this.writeGuard()) === 'pointwise';
     for (const [name, list] of byCollection) {
       const physical = this.db.collection<StoredShape>(name);
@@ -333,7 +366,9 @@ export class MongoReadStore implements ReadStore {
 
   async activate(target: ProjectionTarget): Promise<void> {
     await this.ensureIndexes(target);
-    await this.db.collection<ActiveShape>(ACTIVE).updateOne({ _id: target.projection }, { $set: { generation: target.generation } }, { upsert: true });
+    if (target.fence === undefined)
+      await this.db.collection<ActiveShape>(ACTIVE).updateOne({ _id: target.projection }, { $set: { generation: target.generation } }, { upsert: true });
+    else await this.claim(target.projection, target.fence, { generation: target.generation });
     // "Drops the others": every other generation of this projection's collections and checkpoints, including any
     // left behind by a process that stopped between a swap and its drop.
     const names = new Set(this.collectionsOf(target.projection));
@@ -346,12 +381,37 @@ export class MongoReadStore implements ReadStore {
   }
 
   async drop(target: ProjectionTarget): Promise<void> {
+    if (target.fence !== undefined) await this.claim(target.projection, target.fence);
     for (const collection of this.collectionsOf(target.projection)) await this.dropCollection(physicalName(collection, target.generation));
     await this.db.collection<CheckpointShape>(CHECKPOINTS).deleteOne({ _id: checkpointId(target) });
   }
 
   async close(): Promise<void> {
     await this.client.close();
+  }
+
+  /**
+   * Records `fence` as the projection's token (with `set`, in the same update) unless a higher one is stored: one
+   * conditional upsert of the projection's `projection_active` document. When the condition fails, the upsert's
+   * insert meets the existing `_id` (11000): refused.
+   */
+  private async claim(projection: string, fence: number, set: { generation?: number } = {}): Promise<void> {
+    const active = this.db.collection<ActiveShape>(ACTIVE);
+    for (;;) {
+      try {
+        await active.updateOne(
+          { _id: projection, $or: [{ fence: { $lte: fence } }, { fence: { $exists: false } }] },
+          { $set: { fence, ...set } },
+          { upsert: true },
+        );
+        return;
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+        // Refused, unless the document was only just inserted by another claim, with a lower token: then again.
+        const highest = (await active.findOne({ _id: projection }))?.fence;
+        if (highest !== undefined && highest > fence) throw new FencedOffError(projection, fence, highest);
+      }
+    }
   }
 
   /**

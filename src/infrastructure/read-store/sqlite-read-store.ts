@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import {
   assertIdentifier,
   type CollectionSpec,
   type DocumentChange,
   documentKey,
+  FencedOffError,
   type FindQuery,
   type Page,
   type ProjectionTarget,
@@ -21,6 +23,8 @@ const SCHEMA = `
     PRIMARY KEY (projection, generation)
   ) WITHOUT ROWID;
   CREATE TABLE IF NOT EXISTS projection_active (projection TEXT PRIMARY KEY, generation INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS projection_fences (projection TEXT PRIMARY KEY, token INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS read_store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 `;
 
 const field = (name: string): string => (name === 'id' ? 'id' : `json_extract(doc, '$.${assertIdentifier(name)}')`);
@@ -40,6 +44,12 @@ export interface SqliteReadStoreOptions {
    * so pages all over each table and its id index: a cache that holds the hot ones saves re-reading them.
    */
   cacheMiB?: number;
+  /**
+   * Whether other connections (other processes) write this file too: projectors taking turns under a lease, or a
+   * projector beside an API role. Then the generation each projection serves is read again whenever another
+   * connection has committed, so that a swap (a rebuild) made elsewhere is followed. Without, it is read once.
+   */
+  otherWriters?: boolean;
 }
 
 /** Read models in a SQLite file: a table per collection and generation; checkpoints commit with the changes. */
@@ -51,11 +61,15 @@ export class SqliteReadStore implements ReadStore {
   /** Tables whose indexes this process has made sure of (a generation being filled gets them when it is activated). */
   private readonly indexed = new Set<string>();
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly otherWriters: boolean;
+  /** `data_version` when the generations in `active` were read (with other writers). */
+  private activeSeenAt: number | undefined;
 
   constructor(file: string, synchronous: SqliteSynchronous = 'NORMAL', options: SqliteReadStoreOptions = {}) {
     this.db = openSqlite(file, synchronous);
     this.db.pragma(`cache_size = ${-Math.round((options.cacheMiB ?? 64) * 1024)}`);
     this.db.exec(SCHEMA);
+    this.otherWriters = options.otherWriters ?? false;
   }
 
   async define(projection: string, collections: readonly CollectionSpec[]): Promise<void> {
@@ -119,12 +133,7 @@ export class SqliteReadStore implements ReadStore {
   }
 
   async activeGeneration(projection: string): Promise<number> {
-    let generation = this.active.get(projection);
-    if (generation === undefined) {
-      generation = (this.statement('SELECT generation FROM projection_active WHERE projection = ?').pluck().get(projection) as number | undefined) ?? 0;
-      this.active.set(projection, generation);
-    }
-    return generation;
+    return this.activeOf(projection);
   }
 
   async checkpoint(target: ProjectionTarget): Promise<bigint> {
@@ -132,6 +141,15 @@ export class SqliteReadStore implements ReadStore {
       .pluck()
       .get(target.projection, target.generation) as number | undefined;
     return BigInt(position ?? 0);
+  }
+
+  async claimFence(projection: string, token: number): Promise<void> {
+    this.db.transaction(() => this.claimFenceOf({ projection, generation: 0, fence: token })).immediate();
+  }
+
+  async identity(): Promise<string> {
+    this.statement("INSERT INTO read_store_meta (key, value) VALUES ('identity', ?) ON CONFLICT DO NOTHING").run(randomUUID());
+    return this.statement("SELECT value FROM read_store_meta WHERE key = 'identity'").pluck().get() as string;
   }
 
   async load(target: ProjectionTarget, keys: ReadonlyArray<{ collection: string; id: string }>): Promise<Map<string, StoredDocument>> {
@@ -178,6 +196,7 @@ export class SqliteReadStore implements ReadStore {
       return writer;
     };
     const write = this.db.transaction(() => {
+      this.claimFenceOf(target);
       for (const change of changes) {
         const writer = writerOf(change.collection);
         if (change.document === null) writer.remove.run(change.id);
@@ -194,6 +213,7 @@ export class SqliteReadStore implements ReadStore {
     const previous = await this.activeGeneration(target.projection);
     this.ensureTables(target);
     this.db.transaction(() => {
+      this.claimFenceOf(target);
       // A generation filled beside the live one was written without its indexes: built here, in one pass each.
       this.ensureIndexes(target);
       this.statement('INSERT INTO projection_active (projection, generation) VALUES (?, ?) ON CONFLICT DO UPDATE SET generation = excluded.generation').run(
@@ -207,6 +227,7 @@ export class SqliteReadStore implements ReadStore {
 
   async drop(target: ProjectionTarget): Promise<void> {
     this.db.transaction(() => {
+      this.claimFenceOf(target);
       for (const collection of this.collectionsOf(target.projection)) {
         const table = this.table(collection, target.generation);
         this.db.exec(`DROP TABLE IF EXISTS ${table}`);
@@ -220,6 +241,43 @@ export class SqliteReadStore implements ReadStore {
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+  }
+
+  /**
+   * Within a write's transaction: refuses it (FencedOffError, which rolls the transaction back) when the projection
+   * has seen a higher fencing token than the target's, else records the target's. One statement; none unfenced.
+   */
+  private claimFenceOf(target: ProjectionTarget): void {
+    if (target.fence === undefined) return;
+    const claimed = this.statement(
+      'INSERT INTO projection_fences (projection, token) VALUES (?, ?) ON CONFLICT DO UPDATE SET token = excluded.token WHERE token <= excluded.token',
+    ).run(target.projection, target.fence);
+    if (claimed.changes === 0) {
+      const highest = this.statement('SELECT token FROM projection_fences WHERE projection = ?').pluck().get(target.projection) as number;
+      throw new FencedOffError(target.projection, target.fence, highest);
+    }
+  }
+
+  private activeOf(projection: string): number {
+    this.followOtherWriters();
+    let generation = this.active.get(projection);
+    if (generation === undefined) {
+      generation = (this.statement('SELECT generation FROM projection_active WHERE projection = ?').pluck().get(projection) as number | undefined) ?? 0;
+      this.active.set(projection, generation);
+    }
+    return generation;
+  }
+
+  /**
+   * With other writers: forgets the generations read once another connection has committed. (The tables made sure of
+   * are kept: a generation number is never served again once another has been swapped in after it.)
+   */
+  private followOtherWriters(): void {
+    if (!this.otherWriters) return;
+    const version = this.dataVersion();
+    if (version === this.activeSeenAt) return;
+    this.activeSeenAt = version;
+    this.active.clear();
   }
 
   private collectionsOf(projection: string): string[] {
@@ -259,7 +317,7 @@ export class SqliteReadStore implements ReadStore {
   private activeTable(collection: string): string {
     const owner = this.collections.get(collection);
     if (!owner) throw new Error(`unknown collection ${collection}`);
-    const generation = this.active.get(owner.projection) ?? 0;
+    const generation = this.activeOf(owner.projection);
     this.ensureTables({ projection: owner.projection, generation });
     return this.table(collection, generation);
   }
