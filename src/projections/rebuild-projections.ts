@@ -22,6 +22,8 @@ export interface RebuildOptions {
   /** Documents a projection keeps in memory between batches, so the next ones need not load them again. */
   keepDocuments?: number;
   onProgress?: (progress: RebuildProgress) => void;
+  /** The fencing token each projection's writes carry, by name (held leases: see holdLeases). */
+  fences?: ReadonlyMap<string, number>;
 }
 
 /** A document as the rebuild knows it (null: deleted), and whether it has changed since it was last written. */
@@ -144,7 +146,9 @@ export const rebuildProjections = async (
   const targets = new Map<Projection, { target: ProjectionTarget; documents: RebuildDocuments }>();
   for (const projection of projections) {
     await readStore.define(projection.name, projection.collections);
-    const target = { projection: projection.name, generation: (await readStore.activeGeneration(projection.name)) + 1 };
+    const fence = options.fences?.get(projection.name);
+    const generation = (await readStore.activeGeneration(projection.name)) + 1;
+    const target: ProjectionTarget = fence === undefined ? { projection: projection.name, generation } : { projection: projection.name, generation, fence };
     await readStore.drop(target);
     targets.set(projection, { target, documents: new RebuildDocuments(projection, readStore, target, flushAt, keep) });
   }

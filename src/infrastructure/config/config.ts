@@ -50,6 +50,7 @@ export const ConfigSchema = z
     SAGA_ATTEMPTS: integer(1, 100).default(8),
     SAGA_BACKOFF_MS: integer(1, 600_000).default(500),
     SAGA_BACKOFF_MAX_MS: integer(1, 3_600_000).default(10_000),
+    PROJECTION_LEASE_MS: integer(300, 600_000).default(5_000),
     LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     SIGNIN_FAILURES_PER_EMAIL: integer(1, 1_000_000).default(5),
     SIGNIN_FAILURES_PER_ADDRESS_PER_DAY: integer(1, 10_000_000).default(100),

@@ -13,6 +13,7 @@ import { createReadStore } from '../read-store/create-read-store.js';
 import type { PlatformModule } from '../modules/platform-module.js';
 import { createIdempotencyStore } from '../idempotency/create-idempotency-store.js';
 import { connectRedis } from '../redis/connect-redis.js';
+import { projectionCoordination } from '../redis/projection-coordination.js';
 import { TOKENS } from './tokens.js';
 
 /**
@@ -32,17 +33,20 @@ export const buildContainer = async (config: Config, logger: Logger, modules: re
     .bind(TOKENS.CommandHandler)
     .toDynamicValue((ctx) => new CommandHandler(ctx.get(TOKENS.EventStore), ctx.get(TOKENS.EventRegistry)));
   container.bind(TOKENS.UniqueClaims).toDynamicValue((ctx) => new UniqueClaims(ctx.get(TOKENS.EventStore)));
+  const coordination = await projectionCoordination(config, container.get(TOKENS.ReadStore), () => container.get(TOKENS.Redis), logger);
   container.bind(TOKENS.Projections).toDynamicValue((ctx) => {
     const registry = ctx.get(TOKENS.EventRegistry);
     return new ProjectionSupervisor(modules.flatMap((module) => module.projections ?? []), ctx.get(TOKENS.EventStore), ctx.get(TOKENS.ReadStore), {
       decode: (event) => registry.decode(event),
       onFault: (projection, fault) => logger.error({ projection, fault }, 'projection faulted'),
+      ...coordination,
     });
   });
+  // A process that does not write a read model hears how far it is from the projector (Redis), or else polls it.
   container.bind(TOKENS.ReadModelProgress).toDynamicValue(
     (ctx) =>
       new HeadBoundedProgress(
-        runsProjections(config.SERVICE_ROLE) ? ctx.get(TOKENS.Projections) : new CheckpointProgress(ctx.get(TOKENS.ReadStore)),
+        runsProjections(config.SERVICE_ROLE) || coordination.progress ? ctx.get(TOKENS.Projections) : new CheckpointProgress(ctx.get(TOKENS.ReadStore)),
         ctx.get(TOKENS.EventStore),
       ),
   );

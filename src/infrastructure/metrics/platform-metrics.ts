@@ -202,6 +202,16 @@ export const metricsModule = ({ container, role, projections }: PlatformMetricsP
       },
     });
     new Gauge({
+      name: 'ledgerflow_projection_writer',
+      help: '1 when this process writes the read model (with Redis: holds the projection lease), 0 when another projector does',
+      labelNames: ['projection'],
+      registers,
+      collect() {
+        this.reset();
+        for (const name of projections.names) this.set({ projection: name }, projections.writes(name) ? 1 : 0);
+      },
+    });
+    new Gauge({
       name: 'ledgerflow_projection_rebuild_events',
       help: 'A rebuild running beside the live read model: events done and events in all (count="done"|"total")',
       labelNames: ['projection', 'count'],

@@ -2,6 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Config } from '../config/config.js';
+import { coordinatesProjections } from '../redis/projection-coordination.js';
 import { ensureDataDir } from './data-dir.js';
 import { describeSystemError, StartupError } from './startup-error.js';
 
@@ -105,13 +106,16 @@ export const acquireDataDirLock = (
 
 /**
  * Whether this process must own DATA_DIR (acquireDataDirLock): it writes read models (the all-in-one server, the
- * projector) and keeps something of its own there, the embedded read-model file or the embedded event store whose
+ * projector without Redis) and keeps something of its own there, the embedded read-model file or the embedded event store whose
  * sagas and projections it runs. With memory: or with both servers (EventStoreDB and MongoDB) there is nothing in
  * the directory for two such processes to both write.
  */
 export const ownsDataDir = (config: Config, writesReadModels: boolean): boolean => {
   const url = config.EVENTSTORE_URL;
   if (!writesReadModels || url?.startsWith('memory:')) return false;
+  // Projectors that coordinate through Redis share the directory: a lease per projection, with fencing, decides who
+  // writes each read model. (The all-in-one server still owns it: it also keeps the bundled payment simulator's ledger.)
+  if (config.SERVICE_ROLE === 'projector' && coordinatesProjections(config)) return false;
   const embeddedEvents = !url?.startsWith('esdb');
   const embeddedReadModels = config.MONGODB_URL === undefined;
   return embeddedEvents || embeddedReadModels;

@@ -538,13 +538,18 @@ export const routeCatalog: readonly RouteSpec[] = [
     path: '/api/v1/projections/{name}/rebuild',
     summary: 'Rebuild a read model',
     description:
-      'The read model is rebuilt beside the live one, which keeps serving, and swapped in once caught up. Asked again while it runs, it joins the running rebuild. Follow it at `Location`.',
+      'The read model is rebuilt beside the live one, which keeps serving, and swapped in once caught up. Asked again while it runs, it joins the running rebuild. Follow it at `Location`. Where projectors take turns under leases (Redis), a projector that does not hold the projection hands the request to the one that does, which starts it at its next lease renewal.',
     tags: ['Projections'],
     security: 'admin',
     pathParams: projectionName,
     responses: {
-      202: { description: 'The rebuild runs; `Location` is the projection, status `rebuilding`.', schema: ProjectionResponse, headers: ['Location'] },
+      202: {
+        description: 'The rebuild runs (status `rebuilding`), or has been handed to the projector holding the lease (the projection as its holder last reported it); `Location` is the projection.',
+        schema: ProjectionResponse,
+        headers: ['Location'],
+      },
       404: { description: 'No projection of this name.' },
+      503: { description: 'The request could not be handed to the projector holding the lease: Redis did not answer.', headers: ['Retry-After'] },
     },
   },
 

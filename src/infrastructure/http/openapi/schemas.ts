@@ -72,6 +72,13 @@ const ProjectionInfoSchema = z.object({
     })
     .nullable()
     .meta({ description: 'the rebuild beside the live read model while it runs (status `rebuilding`), else null' }),
+  lease: z
+    .object({
+      holder: z.string().nullable().meta({ description: 'the projector holding the lease (host:pid:role:…), or null while none does' }),
+      here: z.boolean().meta({ description: 'whether the projector answering holds it (else what it shows is what the holder last reported)' }),
+    })
+    .nullable()
+    .meta({ description: 'who writes the read model where projectors take turns under leases (with Redis); null where one process writes it' }),
 });
 // Fails to compile when ProjectionInfo changes shape under the document.
 const _projectionInfoMatches: ProjectionInfo extends z.infer<typeof ProjectionInfoSchema> ? true : never = true;
