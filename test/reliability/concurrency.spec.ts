@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
-import { SeededRandom } from './fuzz/seeded-random.js';
+import { SeededRandom } from '../support/seeded-random.js';
 import { allOrdersFinal, createProducts, signIn } from '../support/order-burst.js';
 import { pendingByDesign } from '../support/pending-by-design.js';
 import { hasRedisServer, OwnRedis } from '../support/redis-server.js';

@@ -1,7 +1,7 @@
 import { bodyOf, type Draft, pathOf } from './draft.js';
 import { MUTATIONS } from './mutations.js';
 import type { Operation } from './openapi-operations.js';
-import { SeededRandom } from './seeded-random.js';
+import { SeededRandom } from '../../support/seeded-random.js';
 import { type Seeded, validPathParameter, validQueryParameter, validValue } from './valid-values.js';
 
 export type Caller = 'anonymous' | 'customer' | 'admin';

@@ -1,5 +1,5 @@
 import { type Draft, objectsOf, RawJson, setOwn, slotsOf } from './draft.js';
-import type { SeededRandom } from './seeded-random.js';
+import type { SeededRandom } from '../../support/seeded-random.js';
 
 export interface Mutation {
   name: string;

@@ -1,5 +1,5 @@
 import type { Operation, Parameter, Schema } from './openapi-operations.js';
-import type { SeededRandom } from './seeded-random.js';
+import type { SeededRandom } from '../../support/seeded-random.js';
 
 /** What the platform holds before the fuzzing starts, so that valid requests reach past the id checks. */
 export interface Seeded {
