@@ -116,6 +116,7 @@ const serve = async (config: Config, logger: Logger, container: Container, { ser
     logger,
     verifier: container.get(TOKENS.AccessTokenVerifier),
     idempotencyStore: container.get(TOKENS.IdempotencyStore),
+    trustProxy: config.TRUST_PROXY,
     requestLimiter:
       config.RATE_LIMIT_PER_MIN === undefined
         ? undefined

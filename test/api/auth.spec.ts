@@ -238,6 +238,23 @@ describe('auth API', () => {
     });
   });
 
+  describe('client address behind proxies (TRUST_PROXY)', () => {
+    let untrusting: TestPlatform;
+    before(async () => (untrusting = await startTestPlatform({ SIGNIN_FAILURES_PER_EMAIL: '2', TRUST_PROXY: '10.0.0.0/8, 192.0.2.1' })));
+    after(() => untrusting.stop());
+
+    it('takes X-Forwarded-For only from the proxies it trusts: from anyone else, the caller is the connection’s address', async () => {
+      const untrustingCall = httpClient(untrusting.url);
+      const email = uniqueEmail();
+      assert.equal((await untrustingCall('POST', '/api/v1/users', { body: { email, password: 'right-password', name: 'R' } })).status, 201);
+      const signIn = (password: string, address: string) =>
+        untrustingCall('POST', '/api/v1/auth/token', { body: { email, password }, headers: { 'X-Forwarded-For': address } });
+      for (const address of ['198.51.100.40', '198.51.100.41']) isProblem(await signIn('wrong-password', address), 401);
+      // Both failures came from this (loopback) connection, which is no trusted proxy here: it is locked out, whatever it claims.
+      isProblem(await signIn('right-password', '198.51.100.42'), 429);
+    });
+  });
+
   describe('SIGNIN_FAILURES_PER_ADDRESS_PER_DAY', () => {
     let capped: TestPlatform;
     let cappedCall: ReturnType<typeof httpClient>;

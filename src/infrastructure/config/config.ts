@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { StartupError } from '../process/startup-error.js';
 
@@ -13,6 +14,16 @@ const optionalUrl = (protocols: readonly string[]) =>
     .optional();
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: `is not one of ${values.join(', ')}` });
 const url = () => z.url({ error: 'is not a URL' });
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+/** Express's `trust proxy` as a list: the names it knows and IP addresses or CIDR ranges, comma-separated. */
+const trustedProxies = () =>
+  z
+    .string()
+    .transform((value) => value.split(',').map((item) => item.trim()))
+    .refine(
+      (items) => items.every((item) => PROXY_NAMES.includes(item) || isIP(item.split('/')[0]!) !== 0),
+      `is not a comma-separated list of ${PROXY_NAMES.join(', ')}, IP addresses and CIDR ranges`,
+    );
 
 export const SERVICE_ROLES = ['all', 'users-api', 'catalog-api', 'orders-api', 'markets-api', 'projector', 'saga-worker', 'payment-gateway', 'gateway'] as const;
 export type ServiceRole = (typeof SERVICE_ROLES)[number];
@@ -65,6 +76,7 @@ export const ConfigSchema = z
     PROJECTOR_URL: url().optional(),
     SAGA_WORKER_URL: url().optional(),
     GATEWAY_TIMEOUT_MS: integer(1, 600_000).default(10_000),
+    TRUST_PROXY: trustedProxies().default(['loopback']),
     JWT_PRIVATE_KEY: z.string().optional(),
     JWT_PUBLIC_KEY: z.string().optional(),
     JWT_ISSUER: z.string().min(1).default('ledgerflow'),

@@ -83,7 +83,7 @@ const gatewayApp = ({ config, logger, table, urls, limiter, proxy }: GatewayAppP
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', config.TRUST_PROXY);
   app.use(correlationId);
   if (logger.isLevelEnabled('info'))
     app.use(

@@ -48,6 +48,8 @@ export interface AppDeps {
   logger: Logger;
   verifier: AccessTokenVerifier;
   idempotencyStore: IdempotencyStore;
+  /** Whose X-Forwarded-For names the client (TRUST_PROXY): the client address keys sign-in limits and rate limits. */
+  trustProxy: readonly string[];
   /** RATE_LIMIT_PER_MIN: requests per minute per signed-in user, else per client address, on every route but sign-in. */
   requestLimiter?: RateLimiter | undefined;
   /** Routes that run before authentication (health, metrics, JWKS). */
@@ -67,11 +69,11 @@ const servedMethods = (modules: readonly HttpModule[]): Map<string, Set<string>>
 const TOKEN_ROUTE = '/api/v1/auth/token';
 
 /** The express application: edge middleware, the contexts' routers, and problem+json for every error. */
-export const createApp = ({ logger, verifier, idempotencyStore, requestLimiter, publicModules, modules }: AppDeps): Express => {
+export const createApp = ({ logger, verifier, idempotencyStore, trustProxy, requestLimiter, publicModules, modules }: AppDeps): Express => {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', trustProxy);
   const observers = [...publicModules, ...modules].flatMap((module) => (module.onResponse ? [module.onResponse] : []));
   if (observers.length > 0) app.use(timing(observers));
   app.use(securityHeaders);
