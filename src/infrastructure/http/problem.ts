@@ -3,6 +3,7 @@ import { PreconditionFailedError } from '../../application/commands/command-hand
 import { WrongExpectedVersionError } from '../../application/ports/event-store.js';
 import { InvalidCursorError } from '../../application/ports/read-store.js';
 import { DomainError } from '../../domain/shared/errors.js';
+import { isDependencyUnavailable } from './dependency-errors.js';
 
 export interface ProblemDetail {
   path: string;
@@ -62,5 +63,6 @@ export const toProblem = (error: unknown): Problem => {
   if (error instanceof InvalidCursorError) return badRequest(error.message, [{ path: 'cursor', message: error.message }]);
   // The router could not percent-decode a path parameter (`%ff`): such a path names nothing the server has.
   if (error instanceof URIError) return notFoundProblem('no such resource: the path is not valid percent-encoding');
+  if (isDependencyUnavailable(error)) return serviceUnavailable('a server the platform depends on cannot be reached; try again shortly');
   return new Problem(500, 'Internal error', 'the server could not complete the request');
 };
