@@ -1,5 +1,5 @@
 /**
- * The soak's HTTP client, as API.md asks a client to behave: a command that got no answer (the server was just
+ * The soak's HTTP client, as docs/http-api.md asks a client to behave: a command that got no answer (the server was just
  * killed), a 5xx, a 429 or a 409 "request in progress" is sent again with the same Idempotency-Key, until it gets an
  * answer that says what became of it; a query is simply asked again.
  */
