@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { z } from 'zod';
 import { PreconditionFailedError } from '../../application/commands/command-handler.js';
 import { WrongExpectedVersionError } from '../../application/ports/event-store.js';
@@ -49,6 +50,18 @@ export const validationProblem = (error: z.ZodError): Problem =>
 
 const DOMAIN_STATUS = { not_found: [404, 'Not found'], conflict: [409, 'Conflict'], rule_violated: [422, 'Business rule violated'] } as const;
 
+/**
+ * The 4xx that an error of Express or of a library it runs (send for static files, body-parser) stands for, in the
+ * shape of the http-errors package they share: a request `If-Match` or `Range` cannot satisfy is the caller's, not a 500.
+ */
+const clientErrorStatus = (error: unknown): number | undefined => {
+  const { status, expose } = (error ?? {}) as { status?: unknown; expose?: unknown };
+  return typeof status === 'number' && status >= 400 && status < 500 && expose === true ? status : undefined;
+};
+
+/** `Precondition Failed` as this API's titles write it: `Precondition failed`. */
+const sentenceCase = (title: string): string => title.replace(/ (\w)/g, (_, first: string) => ` ${first.toLowerCase()}`);
+
 /** The one place where errors become HTTP answers. Anything unknown is a 500 without details. */
 export const toProblem = (error: unknown): Problem => {
   if (error instanceof Problem) return error;
@@ -64,5 +77,7 @@ export const toProblem = (error: unknown): Problem => {
   // The router could not percent-decode a path parameter (`%ff`): such a path names nothing the server has.
   if (error instanceof URIError) return notFoundProblem('no such resource: the path is not valid percent-encoding');
   if (isDependencyUnavailable(error)) return serviceUnavailable('a server the platform depends on cannot be reached; try again shortly');
+  const status = clientErrorStatus(error);
+  if (status !== undefined) return new Problem(status, sentenceCase(STATUS_CODES[status] ?? 'Client error'), (error as Error).message);
   return new Problem(500, 'Internal error', 'the server could not complete the request');
 };
