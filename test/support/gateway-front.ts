@@ -3,14 +3,30 @@ import type { AddressInfo } from 'node:net';
 
 type Mode = 'forward' | 'fail';
 
+/** What a charge request carries (the simulator's `POST /v1/charges` body). */
+export interface ChargeBody {
+  orderId?: string;
+  amount?: number;
+  currency?: string;
+  token?: string;
+}
+
 /**
  * A payment gateway the spec steers, in front of the real simulator: it forwards, fails every charge with a 400
  * (an answer no retry changes: the saga step dead-letters), or holds the next charge until the spec releases it.
  * It remembers every request it was sent (any server can stand behind it: `target` may be set once known).
  */
+const chargeOf = (chunks: readonly Buffer[]): ChargeBody => {
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as ChargeBody;
+  } catch {
+    return {};
+  }
+};
+
 export class GatewayFront {
   mode: Mode = 'forward';
-  private waitToForward: (() => Promise<void>) | undefined;
+  private waitToForward: { matches: (charge: ChargeBody) => boolean; wait: () => Promise<void> } | undefined;
   private server: Server | undefined;
   url = '';
   readonly seen: { method: string; url: string; traceparent: string | undefined }[] = [];
@@ -24,15 +40,21 @@ export class GatewayFront {
     return this;
   }
 
-  /** The next charge waits until `release()`; resolves once it has arrived. */
-  holdNextCharge(): { arrived: Promise<void>; release: () => void } {
+  /**
+   * The next charge `matches` takes waits until `release()`; `arrived` resolves once it has come. Without `matches`,
+   * any charge: a retry of an earlier order's charge still under way (a `tok_timeout` one) may be the one held.
+   */
+  holdNextCharge(matches: (charge: ChargeBody) => boolean = () => true): { arrived: Promise<void>; release: () => void } {
     let arrive!: () => void;
     let release!: () => void;
     const arrived = new Promise<void>((resolve) => (arrive = resolve));
     const released = new Promise<void>((resolve) => (release = resolve));
-    this.waitToForward = async () => {
-      arrive();
-      await released;
+    this.waitToForward = {
+      matches,
+      wait: async () => {
+        arrive();
+        await released;
+      },
     };
     return { arrived, release };
   }
@@ -46,8 +68,8 @@ export class GatewayFront {
       res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'invalid_request', message: 'steered to fail' } }));
       return;
     }
-    if (isCharge && this.waitToForward) {
-      const wait = this.waitToForward;
+    if (isCharge && this.waitToForward?.matches(chargeOf(chunks))) {
+      const { wait } = this.waitToForward;
       this.waitToForward = undefined;
       await wait();
     }
