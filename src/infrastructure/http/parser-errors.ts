@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
+import { type Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 /** What Node's HTTP parser refused, as the status Node itself would answer (its default `clientError` handling). */
@@ -14,6 +14,37 @@ const DETAILS: Record<number, string> = {
 };
 
 const answered = new WeakSet<Duplex>();
+/** Per connection: the first bytes of the request being read (its method), and whether the next chunk starts one. */
+const requestStarts = new WeakMap<Duplex, { next: boolean; start: string }>();
+
+/**
+ * Notes how each request on a connection starts, for an error the parser finds in a later chunk of it (a header
+ * over 16 KiB): the answer to a HEAD has no body. A request starts a connection, and the first chunk after an answer.
+ */
+export const followRequestStarts = (server: Server): void => {
+  server.on('connection', (socket: Duplex) => {
+    const state = { next: true, start: '' };
+    requestStarts.set(socket, state);
+    socket.on('data', (chunk: Buffer) => {
+      if (!state.next) return;
+      state.start = chunk.subarray(0, 5).toString('latin1');
+      state.next = false;
+    });
+  });
+  server.on('request', (req, res) => {
+    res.on('finish', () => {
+      const state = requestStarts.get(req.socket);
+      if (state) state.next = true;
+    });
+  });
+};
+
+/** Whether the request the parser refused is a HEAD: from the chunk it failed in, or the one that began the request. */
+const isHead = (error: { rawPacket?: Buffer }, socket: Duplex): boolean => {
+  const failedIn = error.rawPacket?.subarray(0, 5).toString('latin1') ?? '';
+  const start = /^[A-Z]+ /.test(failedIn) ? failedIn : (requestStarts.get(socket)?.start ?? '');
+  return start === 'HEAD ';
+};
 
 /**
  * A request Node's HTTP parser refuses never reaches the app, and Node would answer it with a bare status line. This
@@ -39,7 +70,7 @@ export const answerParserError = (error: Error & { code?: string; rawPacket?: Bu
       'X-Content-Type-Options: nosniff\r\n' +
       'Connection: close\r\n\r\n' +
       // An answer to HEAD has no body, or the client would read it as the next answer.
-      (error.rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ' ? '' : body),
+      (isHead(error, socket) ? '' : body),
   );
   socket.on('error', () => undefined);
   socket.resume();
