@@ -7,6 +7,8 @@ const MAIN = fileURLToPath(new URL(import.meta.url.endsWith('.ts') ? '../../src/
 
 export interface RoleProcess {
   role: string;
+  /** The instance: the role's name, or e.g. `projector-2` where a role runs more than once. */
+  name: string;
   child: ChildProcess;
   /** Its base URL once it serves (from its startup line); rejects if it exits first. */
   serving: Promise<string>;
@@ -17,9 +19,10 @@ export interface RoleProcess {
 /**
  * Starts `node src/main.ts` in `role` as a child process (with the same loader flags as this process) and passes
  * every line it writes, stdout and stderr, to `line`. Its URL is read from the line it logs once it listens
- * ("… is serving http://localhost:<port>"), which is why the roles are started on PORT=0 and at info level or below.
+ * ("… is serving http://localhost:<port>"), which is why the roles are started at info level or below (on PORT=0,
+ * or on a port chosen for them).
  */
-export const startRoleProcess = (role: string, env: NodeJS.ProcessEnv, line: (text: string) => void): RoleProcess => {
+export const startRoleProcess = (role: string, env: NodeJS.ProcessEnv, line: (text: string) => void, name = role): RoleProcess => {
   const child = spawn(process.execPath, [...process.execArgv, MAIN], { env: { ...env, SERVICE_ROLE: role }, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
@@ -37,9 +40,9 @@ export const startRoleProcess = (role: string, env: NodeJS.ProcessEnv, line: (te
     };
     createInterface({ input: child.stdout! }).on('line', read);
     createInterface({ input: child.stderr! }).on('line', read);
-    void exited.then(({ code, signal }) => reject(new Error(`${role} exited before it served (${signal ?? `code ${code}`})`)));
+    void exited.then(({ code, signal }) => reject(new Error(`${name} exited before it served (${signal ?? `code ${code}`})`)));
   });
   // Told of through `exited` or `serving`, whichever the caller waits for.
   serving.catch(() => undefined);
-  return { role, child, serving, exited };
+  return { role, name, child, serving, exited };
 };

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
+import { allModules } from '../../src/infrastructure/modules/all-modules.js';
 import { httpClient } from '../api/api-client.js';
 import { TEST_ADMIN } from '../support/http-platform.js';
 import { pendingByDesign } from '../support/pending-by-design.js';
@@ -15,6 +16,9 @@ import { freePort, outputMatches, runScriptToExit } from '../support/server-proc
 // embedded event-store file.
 
 const ROLES = ['gateway', 'users-api', 'catalog-api', 'orders-api', 'markets-api', 'projector', 'saga-worker', 'payment-gateway'];
+/** With `--projectors 2 --saga-workers 2`. */
+const INSTANCES = [...ROLES, 'projector-2', 'saga-worker-2'];
+const PROJECTIONS = allModules.flatMap((module) => module.projections ?? []).length;
 const redisUrl = process.env.REDIS_URL;
 const mongoUrl = process.env.MONGODB_URL;
 
@@ -36,7 +40,20 @@ describe('npm run topology', function () {
     }
   });
 
-  const title = 'starts every role as a process behind the gateway, and stops them all on SIGTERM';
+  it('refuses an unknown option, or a count of projectors or saga workers out of range, in one line that says how', async () => {
+    const usage = 'npm run topology \\[-- \\[--projectors N\\] \\[--saga-workers N\\]\\]';
+    for (const [args, message] of [
+      [['--saga-workers', '10'], '--saga-workers 10 is not a number from 1 to 9'],
+      [['--projectors', 'two'], '--projectors two is not a number from 1 to 9'],
+      [['--replicas', '2'], "Unknown option '--replicas'"],
+    ] as const) {
+      const { code, output } = await runScriptToExit('scripts/topology.ts', { PORT: '0' }, 30_000, args);
+      assert.equal(code, 1, output);
+      assert.match(output, new RegExp(`^${message}[^\\n]*: ${usage}\\n$`), output);
+    }
+  });
+
+  const title = 'starts every role as a process behind the gateway, a second projector and saga worker too, and stops them all on SIGTERM';
   if (!redisUrl || !mongoUrl) {
     pendingByDesign(`npm run topology: ${title}`, {
       needs: !redisUrl ? 'REDIS_URL' : 'MONGODB_URL',
@@ -55,7 +72,7 @@ describe('npm run topology', function () {
     let script: ChildProcess | undefined;
     let pids: number[] = [];
     try {
-      script = spawn(process.execPath, ['--import', 'tsx', 'scripts/topology.ts'], {
+      script = spawn(process.execPath, ['--import', 'tsx', 'scripts/topology.ts', '--projectors', '2', '--saga-workers', '2'], {
         env: {
           ...process.env,
           PORT: String(port),
@@ -77,7 +94,7 @@ describe('npm run topology', function () {
       await outputMatches(() => output, (text) => text.includes('Ctrl-C stops every role') || script!.exitCode !== null, 150_000);
       assert.equal(script.exitCode, null, output);
       pids = treeOf(script.pid!).filter((pid) => pid !== script!.pid);
-      assert.equal(pids.filter((pid) => commandLineOf(pid).includes('src/main.')).length, ROLES.length, 'a server process per role');
+      assert.equal(pids.filter((pid) => commandLineOf(pid).includes('src/main.')).length, INSTANCES.length, 'a server process per instance');
 
       const call = httpClient(`http://127.0.0.1:${port}`);
       await within(30_000, 'every role is ready behind the gateway', async () => (await call('GET', '/health/ready')).status === 200);
@@ -92,14 +109,16 @@ describe('npm run topology', function () {
 
       for (const line of output.trimEnd().split('\n')) {
         const prefix = line.split(' | ')[0]!.trim();
-        assert.ok([...ROLES, 'topology'].includes(prefix), `every line says which role wrote it: ${line}`);
+        assert.ok([...INSTANCES, 'topology'].includes(prefix), `every line says which role wrote it: ${line}`);
       }
-      for (const role of ROLES) assert.match(output, new RegExp(`^${role} +\\| .*is serving`, 'm'), `${role} started`);
+      for (const name of INSTANCES) assert.match(output, new RegExp(`^${name} +\\| .*is serving`, 'm'), `${name} started`);
+      const leasesTaken = (name: string) => output.split('\n').filter((line) => line.startsWith(`${name} `) && line.includes('projection lease taken')).length;
+      assert.deepEqual([leasesTaken('projector'), leasesTaken('projector-2')], [PROJECTIONS, 0], 'the first projector takes every lease, the second stands by');
 
       script.kill('SIGTERM');
       assert.equal(await exited, 0, output);
       await within(5_000, 'every role has exited', () => pids.every((pid) => !running(pid)));
-      for (const role of ROLES) assert.match(output, new RegExp(`^${role} +\\| .*ledgerflow stopped`, 'm'), `${role} stopped gracefully`);
+      for (const name of INSTANCES) assert.match(output, new RegExp(`^${name} +\\| .*ledgerflow stopped`, 'm'), `${name} stopped gracefully`);
     } finally {
       for (const pid of [...pids, script?.pid ?? 0].filter(Boolean))
         try {
