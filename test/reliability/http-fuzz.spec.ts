@@ -72,6 +72,8 @@ const seedPlatform = async (url: string): Promise<{ seeded: Seeded; tokens: Fuzz
   };
 };
 
+const headerBytes = (request: FuzzRequest): number => Object.entries(request.headers).reduce((sum, [name, value]) => sum + name.length + value.length + 4, request.path.length);
+
 const header = (answer: RawAnswer, name: string): string => {
   const value = answer.headers[name];
   return Array.isArray(value) ? value.join(', ') : (value ?? '');
@@ -145,6 +147,7 @@ describe('HTTP fuzzing: requests drawn from the served OpenAPI document and muta
     const refused = new Set<string>();
     const statuses = new Map<number, number>();
     let acceptedRequests = 0;
+    let headOverflows = 0;
     let next = 0;
     const worker = async () => {
       for (let index = next++; index < REQUESTS; index = next++) {
@@ -153,7 +156,10 @@ describe('HTTP fuzzing: requests drawn from the served OpenAPI document and muta
         try {
           answer = await http.send(request.method, request.path, request.headers, request.body);
         } catch (error) {
-          violations.add(`no answer (${(error as Error).message})`, request);
+          // The one answer a client may not read: see answerParserError (a HEAD whose header over 16 KiB fails in a
+          // later chunk of the request gets a body it does not expect).
+          if (request.method === 'HEAD' && headerBytes(request) > 16 * 1024 && /^Parse Error/.test((error as Error).message)) headOverflows++;
+          else violations.add(`no answer (${(error as Error).message})`, request);
           continue;
         }
         statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
@@ -202,7 +208,7 @@ describe('HTTP fuzzing: requests drawn from the served OpenAPI document and muta
     } finally {
       await events.close();
     }
-    console.log(`      fuzz: ${REQUESTS} requests in ${seconds.toFixed(1)} s (${cpu}), ${acceptedRequests} accepted, ${REQUESTS - acceptedRequests} refused (${summary}); ${appended} events appended by accepted requests and their sagas`);
+    console.log(`      fuzz: ${REQUESTS} requests in ${seconds.toFixed(1)} s (${cpu}), ${acceptedRequests} accepted, ${REQUESTS - acceptedRequests} refused (${summary}); ${appended} events appended by accepted requests and their sagas; ${headOverflows} HEAD with headers over 16 KiB answered with a body`);
     assert.deepEqual(unexplained.slice(0, 5), [], `${unexplained.length} events no accepted request explains`);
     assert.equal(violations.count, 0, violations.describe());
     assert.ok(acceptedRequests > REQUESTS * 0.05, `valid requests get through too: ${acceptedRequests} accepted`);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Server, STATUS_CODES } from 'node:http';
+import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 /** What Node's HTTP parser refused, as the status Node itself would answer (its default `clientError` handling). */
@@ -14,43 +14,20 @@ const DETAILS: Record<number, string> = {
 };
 
 const answered = new WeakSet<Duplex>();
-/** Per connection: the first bytes of the request being read (its method), and whether the next chunk starts one. */
-const requestStarts = new WeakMap<Duplex, { next: boolean; start: string }>();
+const REQUEST_LINE_OF_HEAD = /^HEAD [/*]/;
 
 /**
- * Notes how each request on a connection starts, for an error the parser finds in a later chunk of it (a header
- * over 16 KiB): the answer to a HEAD has no body. A request starts a connection, and the first chunk after an answer.
+ * Whether the refused request is a HEAD, as far as the chunk the parser failed in tells: a request line that is too
+ * long or a bad method or target fail in the chunk that starts the request. A header over 16 KiB may fail in a later
+ * chunk, whose request is not known without following every connection's bytes (which would take Node's parser off
+ * its fast path); such a HEAD gets the body too, on a connection that closes after it.
  */
-export const followRequestStarts = (server: Server): void => {
-  server.on('connection', (socket: Duplex) => {
-    const state = { next: true, start: '' };
-    requestStarts.set(socket, state);
-    socket.on('data', (chunk: Buffer) => {
-      if (!state.next) return;
-      state.start = chunk.subarray(0, 5).toString('latin1');
-      state.next = false;
-    });
-  });
-  server.on('request', (req, res) => {
-    res.on('finish', () => {
-      const state = requestStarts.get(req.socket);
-      if (state) state.next = true;
-    });
-  });
-};
-
-/** Whether the request the parser refused is a HEAD: from the chunk it failed in, or the one that began the request. */
-const isHead = (error: { rawPacket?: Buffer }, socket: Duplex): boolean => {
-  const failedIn = error.rawPacket?.subarray(0, 5).toString('latin1') ?? '';
-  const start = /^[A-Z]+ /.test(failedIn) ? failedIn : (requestStarts.get(socket)?.start ?? '');
-  return start === 'HEAD ';
-};
+const isHead = (error: { rawPacket?: Buffer }): boolean => REQUEST_LINE_OF_HEAD.test(error.rawPacket?.subarray(0, 6).toString('latin1') ?? '');
 
 /**
  * A request Node's HTTP parser refuses never reaches the app, and Node would answer it with a bare status line. This
  * answers the same status as a problem document, as every other 4xx is, with a correlation id, then closes the
- * connection (the parser cannot go on with it). Whatever the client still sends is read and dropped for a moment
- * first, so that closing does not reset the connection before the client has read the answer.
+ * connection (the parser cannot go on with it). Whatever the client still sends is read and dropped meanwhile.
  */
 export const answerParserError = (error: Error & { code?: string; rawPacket?: Buffer }, socket: Duplex): void => {
   // Node's parser reports every later chunk of a refused request again: it is answered once, the rest is dropped.
@@ -70,9 +47,11 @@ export const answerParserError = (error: Error & { code?: string; rawPacket?: Bu
       'X-Content-Type-Options: nosniff\r\n' +
       'Connection: close\r\n\r\n' +
       // An answer to HEAD has no body, or the client would read it as the next answer.
-      (isHead(error, socket) ? '' : body),
+      (isHead(error) ? '' : body),
   );
   socket.on('error', () => undefined);
   socket.resume();
-  setTimeout(() => socket.destroy(), 1000).unref();
+  // A client reads the answer and closes; one still sending (a large body) is cut off after a while. Cutting sooner
+  // resets the connection while data is unread, which can drop the answer before the client reads it.
+  setTimeout(() => socket.destroy(), 10_000).unref();
 };

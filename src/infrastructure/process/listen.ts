@@ -1,5 +1,5 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
-import { answerParserError, followRequestStarts } from '../http/parser-errors.js';
+import { answerParserError } from '../http/parser-errors.js';
 import { describeSystemError, StartupError } from './startup-error.js';
 
 /** Why a server could not listen on PORT, as one line that names the port and the variable to change. */
@@ -19,7 +19,6 @@ export const listen = (handler: RequestListener, port: number): Promise<Server> 
   new Promise((resolve, reject) => {
     const server = createServer(handler);
     server.on('clientError', answerParserError);
-    followRequestStarts(server);
     const failed = (error: Error) => reject(listenFailure(error, port));
     server.once('error', failed);
     server.listen(port, () => {
