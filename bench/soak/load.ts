@@ -42,6 +42,8 @@ export const registerCustomer = async (client: SoakClient, ledger: SoakLedger, e
 
 const customerLoad = async (client: SoakClient, ledger: SoakLedger, random: SeededRandom, options: LoadOptions, index: number, running: () => boolean) => {
   let registered = 0;
+  // Each customer takes the tokens in turn, from its own first one: every token is used however short the run.
+  let ordered = index;
   const register = () => registerCustomer(client, ledger, `soak-${options.tag}-${index}-${registered++}@example.com`);
   let customer = await register();
   const openMarkets = () => ledger.markets.filter((market) => market.resolve === undefined && market.closed === undefined);
@@ -51,7 +53,7 @@ const customerLoad = async (client: SoakClient, ledger: SoakLedger, random: Seed
     const action = random.next();
     if (action < 0.45) {
       const products = [...ledger.products].sort(() => random.next() - 0.5).slice(0, random.int(1, 2));
-      const order = { customer, token: random.pick(PAYMENT_TOKENS), items: products.map((product) => ({ productId: product.id, quantity: random.int(1, 3) })) };
+      const order = { customer, token: PAYMENT_TOKENS[ordered++ % PAYMENT_TOKENS.length]!, items: products.map((product) => ({ productId: product.id, quantity: random.int(1, 3) })) };
       ledger.orders.push(order);
       const answer = await client.command('POST', '/api/v1/orders', { session: customer.session, body: { items: order.items, paymentToken: order.token } });
       Object.assign(order, { status: answer.status, id: answer.status === 202 ? answer.body.id : undefined, history: answer.history });

@@ -9,7 +9,7 @@ import { pendingByDesign } from '../support/pending-by-design.js';
  * seconds per profile. Figures go to the test output; the long runs write bench/results/soak-*.md.
  */
 const short: Omit<SoakOptions, 'profile' | 'redisRestarts'> = {
-  seconds: Number(process.env.SOAK_SECONDS ?? 25),
+  seconds: Number(process.env.SOAK_SECONDS ?? 30),
   kills: 3,
   customers: 6,
   seed: 12,
