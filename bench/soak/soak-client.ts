@@ -1,7 +1,7 @@
 /**
- * The soak's HTTP client, as docs/http-api.md asks a client to behave: a command that got no answer (the server was just
- * killed), a 5xx, a 429 or a 409 "request in progress" is sent again with the same Idempotency-Key, until it gets an
- * answer that says what became of it; a query is simply asked again.
+ * The soak's HTTP client, as docs/http-api.md asks a client to behave: a command that got no answer (the server was
+ * just killed), a 5xx, a 429 or a 409 "request in progress" is sent again with the same Idempotency-Key, until it gets
+ * an answer that says what became of it; a query is simply asked again.
  */
 import { randomUUID } from 'node:crypto';
 
@@ -62,8 +62,8 @@ export class SoakClient {
   }
 
   /**
-   * A command under its own Idempotency-Key, sent until it is answered for good. `token` is asked for on every
-   * attempt (a 401 after a restart makes the caller sign in again).
+   * A command under its own Idempotency-Key, sent until it is answered for good. The session's token is asked for on
+   * every attempt (a 401 makes it sign in again, and the command is sent again).
    */
   async command(method: string, path: string, options: { session?: Session; body?: unknown; key?: string } = {}): Promise<Answer> {
     const key = options.key ?? randomUUID();

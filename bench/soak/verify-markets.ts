@@ -1,7 +1,8 @@
 /**
  * The soak's checks on markets: every position acknowledged is recorded once, every market ends resolved, and every
- * position is paid once, as docs/http-api.md says: floor(stake × total pool / winning pool) to the winners, 0 to the others,
- * and every stake back when nobody backed the winner; seen in the event store and through each customer's positions.
+ * position is paid once, as docs/http-api.md says: floor(stake × total pool / winning pool) to the winners, 0 to the
+ * others, and every stake back when nobody backed the winner; seen in the event store and through each customer's
+ * positions.
  */
 import type { RecordedEvent } from '../../src/application/ports/event-store.js';
 import type { SoakLedger } from './soak-ledger.js';
