@@ -59,7 +59,7 @@ try {
         redisRestarts,
         customers: Number(values.customers),
         seed: Number(values.seed),
-        paymentTimeoutMs: 60_000,
+        paymentTimeoutMs: 30_000,
         mongoUrl,
         log,
       });

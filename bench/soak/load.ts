@@ -48,7 +48,7 @@ const customerLoad = async (client: SoakClient, ledger: SoakLedger, random: Seed
   let customer = await register();
   const openMarkets = () => ledger.markets.filter((market) => market.resolve === undefined && market.closed === undefined);
 
-  await loop(ledger, running, () => random.int(100, 400), async () => {
+  await loop(ledger, running, () => random.int(300, 900), async () => {
     if (random.chance(0.02)) customer = await register();
     const action = random.next();
     if (action < 0.45) {

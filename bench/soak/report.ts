@@ -27,7 +27,7 @@ export const markdown = (result: SoakResult, context: { commit: string; machine:
       '(registering, ordering with all four payment tokens, cancelling, betting) and an admin (adjusting stock, opening, closing and resolving markets) ' +
       `against \`node --import tsx src/main.ts\`${result.profile === 'redis' ? ' with Redis (jobs, idempotency keys, rate limits) and FerretDB (read models)' : ' (embedded: SQLite, in-process jobs)'}, ` +
       `for ${options.seconds} s, while the server was SIGKILLed and started again${result.profile === 'redis' ? ' and Redis restarted' : ''} at random moments (seed ${options.seed}). ` +
-      `PAYMENT_TIMEOUT_MS=${options.paymentTimeoutMs}. Every command carries an Idempotency-Key and is sent again with it until it gets a final answer. ` +
+      `PAYMENT_TIMEOUT_MS=${options.paymentTimeoutMs}, PAYMENT_GATEWAY_TIMEOUT_MS=1000, SAGA_ATTEMPTS=12. Every command carries an Idempotency-Key and is sent again with it until it gets a final answer. ` +
       'Then the load stops, the open markets are resolved, and once no order is pending, no saga running and every projection caught up, ' +
       'the server is stopped and everything is checked against the API, the event store and the payment simulator’s ledger (payments.sqlite).',
     '',

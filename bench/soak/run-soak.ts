@@ -34,7 +34,10 @@ export interface SoakOptions {
   redisRestarts: number;
   customers: number;
   seed: number;
-  /** Short, so that tok_timeout orders end within the run; longer than a restart, so that no paid order waits it out. */
+  /**
+   * Short, so that tok_timeout orders end within the run; longer than a restart and the backlog after it, so that no
+   * order that can be paid waits it out (the deadline counts from the order's placement).
+   */
   paymentTimeoutMs: number;
   /** Redis profile: the MongoDB (FerretDB) server for the read models; a database of the run's own is used. */
   mongoUrl?: string;
@@ -124,6 +127,9 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
     ADMIN_PASSWORD: ADMIN.password,
     PAYMENT_TIMEOUT_MS: String(options.paymentTimeoutMs),
     PAYMENT_GATEWAY_TIMEOUT_MS: '1000',
+    // A charge that never answers (tok_timeout) is tried until the payment deadline has passed, then the deadline
+    // cancels the order; with fewer attempts than that takes, the step would be a dead letter first.
+    SAGA_ATTEMPTS: '12',
     SIGNINS_PER_ADDRESS_PER_MIN: '1000000',
   };
   if (options.profile === 'redis') {
