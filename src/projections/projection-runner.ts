@@ -170,7 +170,7 @@ export class ProjectionRunner {
     this.session = { stopped: false, fence };
     await this.readStore.define(this.projection.name, this.projection.collections);
     const generation = await this.readStore.activeGeneration(this.projection.name);
-    this.live = await this.startWorker(generation, { live: true });
+    this.makeLive(await this.startWorker(generation, { live: true }));
   }
 
   /** Hears every position the live generation has processed (committed, or passed with nothing to apply), from now on. */
@@ -282,7 +282,7 @@ export class ProjectionRunner {
         throw new RebuildAbandonedError(`the ${this.name} rebuild was fenced off: ${error.message}`, 'fenced-off');
       }
       this.observed.get(shadow)?.startReporting();
-      this.live = shadow;
+      this.makeLive(shadow);
     } finally {
       this.shadow = undefined;
     }
@@ -292,6 +292,16 @@ export class ProjectionRunner {
   async stop(): Promise<void> {
     this.session.stopped = true;
     await Promise.all([this.live?.stop(), this.shadow?.stop()]);
+  }
+
+  /**
+   * A worker tells its progress only once it is the live one, and it may have passed events already while it started
+   * (those it does not handle): that position is told now, or a store with nothing new would never be told it.
+   */
+  private makeLive(worker: ProjectionWorker): void {
+    this.live = worker;
+    const { position } = worker.processed;
+    if (position > 0n) for (const listener of this.progressListeners) listener(this.name, position);
   }
 
   private targetOf(generation: number, session: Session = this.session): ProjectionTarget {

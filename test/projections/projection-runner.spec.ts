@@ -68,6 +68,16 @@ describe('projection runner', () => {
     assert.equal(await projection.waitFor(position, 2000), true);
   });
 
+  it('given only events it does not handle before it starts, then its listeners hear the head it passed on starting', async () => {
+    const { position } = await events.appendToStream('elsewhere-1', [other(), other()]);
+    runner = new ProjectionRunner(counted(), events, readStore, { decode: (event) => event });
+    const heard: bigint[] = [];
+    runner.onProgress((_name, reached) => heard.push(reached));
+    await runner.start();
+    await runner.waitFor(position, 2000);
+    assert.deepEqual(heard, [position]);
+  });
+
   it('given a position nobody has written yet, when waited for, then it gives up after the timeout', async () => {
     const projection = await start(counted());
     assert.equal(await projection.waitFor(10_000n, 50), false);
