@@ -270,6 +270,7 @@ describe('gateway (SERVICE_ROLE=gateway)', function () {
       const carol = (await tokens.issue('carol', ['customer'])).token;
       for (let index = 0; index < 5; index++) {
         assert.equal((await limitedCall('POST', '/api/v1/auth/token', { token: carol, body: {} })).status, 200);
+        assert.equal((await limitedCall('POST', '/API/V1/Auth/Token/', { token: carol, body: {} })).status, 200, 'sign-in however the path is spelled');
         assert.equal((await limitedCall('GET', '/openapi.json', { token: carol })).status, 200);
         assert.equal((await limitedCall('GET', '/.well-known/jwks.json', { token: carol })).status, 200);
         assert.equal((await limitedCall('GET', '/console', { token: carol })).status, 200);

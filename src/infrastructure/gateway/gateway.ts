@@ -17,10 +17,9 @@ import { requestKey, requestLimit } from './request-limit.js';
 import { roleProxy } from './role-proxy.js';
 import { roleReadiness } from './role-readiness.js';
 import { type GatewayRoute, gatewayRoutes, routeOf, roleUrls } from './routing-table.js';
+import { isSignInPath } from '../http/sign-in-route.js';
 
 /** Sign-in has limits of its own in the users API (per email, per address), as in the all-in-one server. */
-const SIGN_IN_PATH = '/api/v1/auth/token';
-
 const routes = new WeakMap<Request, { route: GatewayRoute; url: string }>();
 
 /**
@@ -104,7 +103,7 @@ const gatewayApp = ({ config, logger, table, urls, limiter, proxy }: GatewayAppP
   if (limiter) {
     const jwksUrl = `${urls.get('users-api')}/.well-known/jwks.json`;
     const limit = requestLimit(limiter, requestKey({ jwksUrl, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }));
-    app.use((req, res, next) => (routes.get(req)!.route.public || req.path === SIGN_IN_PATH ? next() : limit(req, res, next)));
+    app.use((req, res, next) => (routes.get(req)!.route.public || isSignInPath(req.path) ? next() : limit(req, res, next)));
   }
   app.use(proxy);
   app.use(errorHandler(logger));

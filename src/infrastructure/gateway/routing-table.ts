@@ -34,9 +34,11 @@ export const gatewayRoutes = (modules: readonly PlatformModule[]): GatewayRoute[
   return routes.sort((a, b) => b.path.length - a.path.length);
 };
 
-/** The route a request path falls under, if any: the path itself or a path below it. */
-export const routeOf = (routes: readonly GatewayRoute[], pathname: string): GatewayRoute | undefined =>
-  routes.find(({ path }) => pathname === path || (pathname.startsWith(path) && pathname[path.length] === '/'));
+/** The route a request path falls under, if any: the path itself or a path below it, in any case (as the roles route). */
+export const routeOf = (routes: readonly GatewayRoute[], pathname: string): GatewayRoute | undefined => {
+  const asked = pathname.toLowerCase();
+  return routes.find(({ path }) => asked === path.toLowerCase() || (asked.startsWith(path.toLowerCase()) && asked[path.length] === '/'));
+};
 
 /**
  * The base URL of every role the routes name, from its variable (USERS_API_URL, CATALOG_API_URL, …); a ConfigError

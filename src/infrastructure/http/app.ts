@@ -13,6 +13,7 @@ import { jsonBody } from './middleware/json-body.js';
 import { clientAddress, rateLimit } from './middleware/rate-limit.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import type { RouteTable } from './route-table.js';
+import { isSignInPath } from './sign-in-route.js';
 
 /**
  * Told of every answer once it is sent, with how long it took from the first byte of the request in. `req.route`
@@ -66,8 +67,6 @@ const servedMethods = (modules: readonly HttpModule[]): Map<string, Set<string>>
 };
 
 /** Sign-in has limits of its own (per email and address, per address), instead of RATE_LIMIT_PER_MIN. */
-const TOKEN_ROUTE = '/api/v1/auth/token';
-
 /** The express application: edge middleware, the contexts' routers, and problem+json for every error. */
 export const createApp = ({ logger, verifier, idempotencyStore, trustProxy, requestLimiter, publicModules, modules }: AppDeps): Express => {
   const app = express();
@@ -102,7 +101,7 @@ export const createApp = ({ logger, verifier, idempotencyStore, trustProxy, requ
   if (requestLimiter) {
     const limit = rateLimit(requestLimiter, (req) => (req.principal ? `user:${req.principal.userId}` : `address:${clientAddress(req)}`));
     // Matched as the router matches paths: in any case, with or without a trailing slash.
-    app.use((req, res, next) => (req.path.toLowerCase().replace(/\/$/, '') === TOKEN_ROUTE ? next() : limit(req, res, next)));
+    app.use((req, res, next) => (isSignInPath(req.path) ? next() : limit(req, res, next)));
   }
   // Idempotency-Key is each POST route's own, after its guards: authorisation first, and sign-in left out by its route.
   const beforePost = idempotency(idempotencyStore);
