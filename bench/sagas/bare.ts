@@ -171,8 +171,10 @@ export const runBare = async (options: BareOptions): Promise<BareResult> => {
     const productEvents = await store.readStream(productStream(sample.productId));
     const orderState = orderEvents.map((e) => registry.decode(e)).reduce(orderDecider.evolve as never, orderDecider.initialState()) as ReturnType<typeof orderDecider.initialState>;
     const productState = productEvents.map((e) => registry.decode(e)).reduce(productDecider.evolve as never, productDecider.initialState()) as ReturnType<typeof productDecider.initialState>;
-    const held = productState.reservations.get(sample.orderId);
-    const verified = orderState.status === 'confirmed' && orderState.payment.status === 'captured' && held?.status === 'committed' && productState.reserved === 0;
+    const placed = orderState.status === 'absent' ? undefined : orderState;
+    const product = productState.status === 'absent' ? undefined : productState;
+    const held = product?.reservations.get(sample.orderId);
+    const verified = placed?.status === 'confirmed' && placed.payment.status === 'captured' && held?.status === 'committed' && product?.reserved === 0;
     // placed → confirmed as recorded, read back once the clock has stopped.
     const placedAt = new Map<string, number>();
     const latencies: number[] = [];
@@ -194,8 +196,8 @@ export const runBare = async (options: BareOptions): Promise<BareResult> => {
       orderStreamTypes: orderEvents.map((e) => e.type),
       verified,
       verification:
-        `order ${sample.orderId}: ${orderEvents.length} events, status ${orderState.status}, payment ${orderState.payment.status}; ` +
-        `its product: reservation ${held?.status ?? 'none'}, ${productState.reserved} reserved, ${productEvents.length} events`,
+        `order ${sample.orderId}: ${orderEvents.length} events, status ${orderState.status}, payment ${placed?.payment.status ?? 'none'}; ` +
+        `its product: reservation ${held?.status ?? 'none'}, ${product?.reserved ?? 0} reserved, ${productEvents.length} events`,
     };
   } finally {
     await store.close();

@@ -8,9 +8,17 @@ import type { ProductCommand } from '../../src/domain/products/commands.js';
 import { productDecider, productStream } from '../../src/domain/products/product.js';
 import { DomainError } from '../../src/domain/shared/errors.js';
 import { MemoryEventStore } from '../../src/infrastructure/event-store/memory-event-store.js';
+import { existing } from '../support/decider-spec.js';
 
 const context = { correlationId: 'c-1' };
 const adjust = (delta: number): ProductCommand => ({ type: 'AdjustStock', data: { delta, reason: 'count' } });
+const creation = (productId: string): ProductCommand => ({
+  type: 'CreateProduct',
+  data: { productId, sku: 'MUG', name: 'Mug', description: '', price: { amount: 100, currency: 'EUR' }, initialStock: 0, createdBy: 'admin' },
+});
+/** Asserts a refusal by the domain's error, by kind and code. */
+const refusedWith = (kind: DomainError['kind'], code: string) => (error: unknown) =>
+  error instanceof DomainError && error.kind === kind && error.code === code;
 
 /** A memory store where another writer always got there first: every append meets a concurrent write. */
 class AlwaysContendedStore extends MemoryEventStore {
@@ -49,7 +57,7 @@ describe('command handler', () => {
   let handler: CommandHandler;
   let productId: string;
   let stream: string;
-  const onHand = async (through = handler) => (await through.load(productDecider, stream)).state.onHand;
+  const onHand = async (through = handler) => existing((await through.load(productDecider, stream)).state).onHand;
   const deltas = async () => (await store.readStream(stream)).slice(1).map((event) => (event.data as { delta: number }).delta);
 
   beforeEach(async () => {
@@ -57,12 +65,7 @@ describe('command handler', () => {
     handler = new CommandHandler(store, createEventRegistry());
     productId = randomUUID();
     stream = productStream(productId);
-    const price = { amount: 100, currency: 'EUR' };
-    const create: ProductCommand = {
-      type: 'CreateProduct',
-      data: { productId, sku: 'MUG', name: 'Mug', description: '', price, initialStock: 0, createdBy: 'admin' },
-    };
-    await handler.handle(productDecider, stream, create, context);
+    await handler.handle(productDecider, stream, creation(productId), context);
     store.appends = 0;
   });
   afterEach(() => store.close());
@@ -75,7 +78,7 @@ describe('command handler', () => {
       Array.from({ length: 20 }, (_, i) => BigInt(i + 1)),
     );
     assert.deepEqual(await deltas(), Array.from({ length: 20 }, (_, i) => i + 1));
-    assert.equal(results[19]!.state.onHand, 210);
+    assert.equal(existing(results[19]!.state).onHand, 210);
     const stored = (await store.readStream(stream)).slice(1);
     assert.deepEqual(
       results.map((result) => result.position),
@@ -130,7 +133,7 @@ describe('command handler', () => {
     await handler.handle(productDecider, stream, adjust(-1), context);
     // This handler's cache says 0 on hand; another writer has put 10 there since.
     await other.handle(productDecider, stream, adjust(10), context);
-    const result = await handler.handle(productDecider, stream, adjust(-4), context);
+    const result = await handler.handle(productDecider, stream, adjust(-4), context, { expect: 'existing' });
     assert.equal(result.state.onHand, 6);
     assert.deepEqual(await deltas(), [1, -1, 10, -4]);
   });
@@ -165,5 +168,41 @@ describe('command handler', () => {
     assert.match(String((results[1] as PromiseRejectedResult).reason), /cannot encode/);
     assert.deepEqual(await deltas(), [5, 2]);
     assert.equal((results[2] as PromiseFulfilledResult<{ state: { onHand: number } }>).value.state.onHand, 7);
+  });
+
+  describe('the stream state a command expects', () => {
+    it('given a stream that exists, when a command expects a new one, then it is refused as a conflict named after the stream and nothing is appended', async () => {
+      await assert.rejects(handler.handle(productDecider, stream, creation(productId), context, { expect: 'new' }), refusedWith('conflict', 'product_exists'));
+      assert.equal(store.appends, 0);
+    });
+
+    it('given no stream, when a command expects an existing one, then it is refused as not found, named after the stream, and nothing is appended', async () => {
+      const missing = productStream(randomUUID());
+      await assert.rejects(handler.handle(productDecider, missing, adjust(1), context, { expect: 'existing' }), refusedWith('not_found', 'product_not_found'));
+      assert.equal(store.appends, 0);
+      assert.deepEqual(await store.readStream(missing), []);
+    });
+
+    it('given no stream, when a creation expects a new one, then it is appended, and a command in the same turn that expects an existing one applies on top of it', async () => {
+      const id = randomUUID();
+      const [created, adjusted] = await Promise.all([
+        handler.handle(productDecider, productStream(id), creation(id), context, { expect: 'new' }),
+        handler.handle(productDecider, productStream(id), adjust(3), context, { expect: 'existing' }),
+      ]);
+      assert.equal(created.state.productId, id);
+      assert.equal(adjusted.state.onHand, 3);
+      assert.equal(store.appends, 1);
+    });
+
+    it('given no stream, when a command expecting a new one decides nothing, then it fails and nothing is appended', async () => {
+      const missing = productStream(randomUUID());
+      await assert.rejects(handler.handle(productDecider, missing, adjust(1), context, { expect: 'new' }), /expected to create/);
+      assert.deepEqual(await store.readStream(missing), []);
+    });
+
+    it('given either is expected, then a command on a missing stream is decided on the absent state (here: nothing to do)', async () => {
+      const result = await handler.handle(productDecider, productStream(randomUUID()), adjust(1), context);
+      assert.deepEqual([result.events, result.state, result.revision], [[], { status: 'absent' }, -1n]);
+    });
   });
 });

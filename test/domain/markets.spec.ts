@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { MarketEvent, Payout } from '../../src/domain/markets/events.js';
 import { marketDecider, marketStream, pools } from '../../src/domain/markets/market.js';
 import { probabilities, settle } from '../../src/domain/markets/parimutuel.js';
-import { deciderSpec } from '../support/decider-spec.js';
+import { deciderSpec, existing } from '../support/decider-spec.js';
 
 const { given } = deciderSpec(marketDecider);
 const marketId = 'm-1';
@@ -50,7 +50,7 @@ describe('market decider', () => {
       const ten = Array.from({ length: 10 }, (_, i) => `o${i}`);
       given().when(create({ outcomes: ten })).then(createdWith(ten));
     });
-    it('refuses to create it twice', () => given(created).when(create()).thenRefuses('conflict', 'market_exists'));
+    it('decides nothing for a market that exists already', () => given(created).when(create()).thenNothing());
     it('refuses a single outcome', () => given().when(create({ outcomes: ['yes'] })).thenRefuses('rule_violated', 'invalid_outcome_count'));
     it('refuses more than ten outcomes', () =>
       given()
@@ -68,10 +68,11 @@ describe('market decider', () => {
   });
 
   describe('commands on a missing market', () => {
-    it('refuses a position', () => given().when(placePosition()).thenRefuses('not_found', 'market_not_found'));
-    it('refuses a close', () => given().when(close).thenRefuses('not_found', 'market_not_found'));
-    it('refuses a resolution', () => given().when(resolve('yes')).thenRefuses('not_found', 'market_not_found'));
-    it('refuses a payout', () => given().when(recordPayout('pos-1')).thenRefuses('not_found', 'market_not_found'));
+  // Whether the stream must be new or exist is the command handler's check (`expect`): the decider decides nothing.
+    it('decides no position', () => given().when(placePosition()).thenNothing());
+    it('decides no close', () => given().when(close).thenNothing());
+    it('decides no resolution', () => given().when(resolve('yes')).thenNothing());
+    it('decides no payout', () => given().when(recordPayout('pos-1')).thenNothing());
   });
 
   describe('PlacePosition', () => {
@@ -181,9 +182,8 @@ describe('parimutuel helpers', () => {
   it('gives nothing for no outcomes', () => assert.deepEqual(probabilities([]), []));
 
   it('sums the stake on each outcome, in the market’s order', () => {
-    const state = [created, placed('a', 'no', 5), placed('b', 'yes', 3), placed('c', 'no', 2)].reduce(
-      marketDecider.evolve,
-      marketDecider.initialState(),
+    const state = existing(
+      [created, placed('a', 'no', 5), placed('b', 'yes', 3), placed('c', 'no', 2)].reduce(marketDecider.evolve, marketDecider.initialState()),
     );
     assert.deepEqual(pools(state), [3, 7, 0]);
   });

@@ -12,6 +12,7 @@ import type { ProductEvent } from '../../src/domain/products/events.js';
 import { available, productDecider } from '../../src/domain/products/product.js';
 import type { Decider, DomainEvent } from '../../src/domain/shared/decider.js';
 import { DomainError } from '../../src/domain/shared/errors.js';
+import { existing } from '../support/decider-spec.js';
 
 // Seeded, so that CI runs the same cases every time; PROPERTY_SEED=<n> explores others (a failure prints its seed and path).
 const runs = { seed: Number(process.env.PROPERTY_SEED ?? 20_240_612), numRuns: 400 };
@@ -62,7 +63,8 @@ describe('decider properties (fast-check): no command sequence breaks an invaria
   it('a product: on hand, reserved and available never go below 0, and reserved is what the held reservations add up to', () =>
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 40 }), fc.array(productCommand, { maxLength: 60 }), (initialStock, commands) => {
-        run(productDecider, [createProduct(initialStock), ...commands], (state) => {
+        run(productDecider, [createProduct(initialStock), ...commands], (folded) => {
+          const state = existing(folded);
           assert.ok(state.onHand >= 0, `onHand ${state.onHand}`);
           assert.ok(state.reserved >= 0, `reserved ${state.reserved}`);
           assert.ok(available(state) >= 0, `available ${available(state)}`);
@@ -134,7 +136,7 @@ describe('decider properties (fast-check): no command sequence breaks an invaria
             winningPool === 0 ? payout.stake : payout.outcome === winningOutcome ? Math.floor((payout.stake * totalPool) / winningPool) : 0;
           assert.equal(payout.payout, expected, `payout of ${payout.positionId}`);
         }
-        for (const payout of recorded) assert.equal(payout.amount, state.payouts.get(payout.positionId));
+        for (const payout of recorded) assert.equal(payout.amount, existing(state).payouts.get(payout.positionId));
         assert.ok(!history.slice(history.indexOf(resolution)).some((event) => event.type === 'PositionPlaced'), 'no position after resolution');
       }),
       runs,

@@ -4,6 +4,7 @@ import { marketDecider } from '../../src/domain/markets/market.js';
 import { pendingWork, react } from '../../sagas/market-settlement/react.js';
 import type { Reaction } from '../../sagas/reaction.js';
 import { reactionSpec } from '../support/reaction-spec.js';
+import { existing } from '../support/decider-spec.js';
 
 const { given } = reactionSpec<MarketEvent, undefined>(react, () => undefined);
 const marketId = 'm-1';
@@ -39,7 +40,7 @@ const resolved: MarketEvent = {
   },
 };
 const recorded = (positionId: string, amount: number): MarketEvent => ({ type: 'PayoutRecorded', data: { marketId, positionId, userId: `u-${positionId}`, amount } });
-const marketAfter = (...history: MarketEvent[]) => history.reduce(marketDecider.evolve, marketDecider.initialState());
+const marketAfter = (...history: MarketEvent[]) => existing(history.reduce(marketDecider.evolve, marketDecider.initialState()));
 
 describe('market-settlement saga', () => {
   it('records the payout of every position of a resolved market, losers included', () =>

@@ -15,6 +15,7 @@ import {
   reserveStock,
   returnStock,
 } from '../../sagas/order-fulfilment/steps.js';
+import { existing } from '../support/decider-spec.js';
 
 const orderId = 'o-1';
 const eur = (amount: number) => ({ amount, currency: 'EUR' });
@@ -34,7 +35,7 @@ const cancelled = (reason: 'payment_timeout' | 'customer_request', previousStatu
 
 /** Given the order's events and where each product stands: the work left. */
 const workFor = (events: OrderEvent[], products: Record<string, ProductReservation>) => {
-  const state = { order: events.reduce(orderDecider.evolve, orderDecider.initialState()), reservations: new Map(Object.entries(products)), paymentTimeoutMs: 30_000 };
+  const state = { order: existing(events.reduce(orderDecider.evolve, orderDecider.initialState())), reservations: new Map(Object.entries(products)), paymentTimeoutMs: 30_000 };
   return { work: pendingWork(state), settled: isSettled(state), order: state.order };
 };
 

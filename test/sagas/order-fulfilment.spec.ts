@@ -18,10 +18,11 @@ import {
 } from '../../sagas/order-fulfilment/steps.js';
 import { jobIdOf, stepEventId } from '../../sagas/reaction.js';
 import { reactionSpec } from '../support/reaction-spec.js';
+import { existing } from '../support/decider-spec.js';
 
 type Event = OrderEvent | ProductEvent;
 const orderEvents = (history: readonly Event[]) => history.filter((event): event is OrderEvent => event.type.startsWith('Order'));
-const orderAfter = (history: readonly Event[]) => orderEvents(history).reduce(orderDecider.evolve, orderDecider.initialState());
+const orderAfter = (history: readonly Event[]) => existing(orderEvents(history).reduce(orderDecider.evolve, orderDecider.initialState()));
 const TIMEOUT = 30_000;
 const { given } = reactionSpec(react, (history: readonly Event[]) => ({ order: orderAfter(history), paymentTimeoutMs: TIMEOUT }));
 

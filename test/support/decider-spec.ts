@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Decider, DomainEvent } from '../../src/domain/shared/decider.js';
+import type { Absent, Decider, DomainEvent } from '../../src/domain/shared/decider.js';
 import { DomainError, type DomainErrorKind } from '../../src/domain/shared/errors.js';
 
 /**
@@ -26,3 +26,9 @@ export const deciderSpec = <State, Command, Event extends DomainEvent>(decider: 
     },
   }),
 });
+
+/** The state of an aggregate that must exist by now (asserted), narrowed to its existing variants. */
+export const existing = <State extends { status: string }>(state: State): Exclude<State, Absent> => {
+  assert.notEqual(state.status, 'absent', 'the aggregate does not exist');
+  return state as Exclude<State, Absent>;
+};

@@ -1,21 +1,29 @@
-import type { Decider, DomainEvent } from '../../domain/shared/decider.js';
+import type { Absent, Decider, DomainEvent } from '../../domain/shared/decider.js';
 import { DomainError } from '../../domain/shared/errors.js';
 import type { EventRegistry } from '../events/event-registry.js';
 import { type AppendResult, type EventData, type EventStore, WrongExpectedVersionError } from '../ports/event-store.js';
 import type { CommandContext } from './command-context.js';
-import { type Decisions, decideInOrder, PreconditionFailedError, type ToDecide } from './decide-in-order.js';
+import { type Decisions, decideInOrder, type ExpectedState, PreconditionFailedError, type ToDecide } from './decide-in-order.js';
 import { StateCache } from './state-cache.js';
 import { StreamBatches } from './stream-batches.js';
 import { newId } from '../ids.js';
 
-export { PreconditionFailedError } from './decide-in-order.js';
+export { type ExpectedState, PreconditionFailedError } from './decide-in-order.js';
 
-export interface HandleOptions {
+export interface HandleOptions<Expect extends ExpectedState = ExpectedState> {
+  /**
+   * What the command expects of its stream (default `any`), checked before the decider runs: `new` is refused with a
+   * conflict (`<category>_exists`) once the stream exists, `existing` with not found (`<category>_not_found`) before.
+   */
+  expect?: Expect;
   /** A revision pinned by the caller (`If-Match`): checked once, never retried. */
   expectedRevision?: bigint;
   /** Deterministic ids for the new events, so a re-run reaction appends nothing new. */
   eventIds?: (index: number) => string;
 }
+
+/** The state a command leaves: one that exists, unless the command expected either. */
+export type StateAfter<State, Expect extends ExpectedState> = Expect extends 'any' ? State : Exclude<State, Absent>;
 
 export interface CommandResult<State, Event> {
   state: State;
@@ -99,16 +107,18 @@ export class CommandHandler {
     this.observer = observer;
   }
 
-  handle<State, Command, Event extends DomainEvent>(
+  handle<State, Command, Event extends DomainEvent, Expect extends ExpectedState = 'any'>(
     decider: Decider<State, Command, Event>,
     stream: string,
     command: Command,
     context: CommandContext,
-    options: HandleOptions = {},
-  ): Promise<CommandResult<State, Event>> {
+    options: HandleOptions<Expect> = {},
+  ): Promise<CommandResult<StateAfter<State, Expect>, Event>> {
     return new Promise((resolve, reject) => {
-      const { expectedRevision, eventIds } = options;
-      const pending: Pending<State, Command, Event> = { command, expectedRevision, context, eventIds, resolve, reject, settled: false };
+      const { expect, expectedRevision, eventIds } = options;
+      // The check before deciding (decideInOrder) makes the state one that exists whenever `expect` is not `any`.
+      const answer = resolve as (result: CommandResult<State, Event>) => void;
+      const pending: Pending<State, Command, Event> = { command, expect, expectedRevision, context, eventIds, resolve: answer, reject, settled: false };
       // Events with given ids are appended on their own, so that a repeat is recognised as one.
       if (eventIds !== undefined) void this.process(decider, stream, [pending]);
       else this.batchesOf(decider).add(stream, pending);

@@ -54,6 +54,7 @@ export class MarketsService {
     const marketId = newId();
     return this.execute(
       marketId,
+      'new',
       { type: 'CreateMarket', data: { marketId, ...input, createdBy: context.userId, now: this.instant() } },
       context,
     );
@@ -70,16 +71,16 @@ export class MarketsService {
       type: 'PlacePosition',
       data: { positionId, userId: context.userId, outcome: input.outcome, stake: input.stake, now: this.instant() },
     };
-    const result = await this.handle(marketId, command, context, expectedRevision);
+    const result = await this.handle(marketId, 'existing', command, context, expectedRevision);
     return { placed: { id: positionId, outcome: input.outcome, stake: input.stake }, revision: result.revision, position: result.position };
   }
 
   close(marketId: string, context: CommandContext, expectedRevision?: bigint): Promise<MarketChange> {
-    return this.execute(marketId, { type: 'CloseMarket', data: { now: this.instant() } }, context, expectedRevision);
+    return this.execute(marketId, 'existing', { type: 'CloseMarket', data: { now: this.instant() } }, context, expectedRevision);
   }
 
   resolve(marketId: string, winningOutcome: string, context: CommandContext, expectedRevision?: bigint): Promise<MarketChange> {
-    return this.execute(marketId, { type: 'ResolveMarket', data: { winningOutcome, now: this.instant() } }, context, expectedRevision);
+    return this.execute(marketId, 'existing', { type: 'ResolveMarket', data: { winningOutcome, now: this.instant() } }, context, expectedRevision);
   }
 
   async get(marketId: string): Promise<MarketView | null> {
@@ -114,14 +115,21 @@ export class MarketsService {
     return this.now().toISOString();
   }
 
-  private handle(marketId: string, command: MarketCommand, context: CommandContext, expectedRevision?: bigint) {
+  private handle(marketId: string, expect: 'new' | 'existing', command: MarketCommand, context: CommandContext, expectedRevision?: bigint) {
     return this.commands.handle(marketDecider, marketStream(marketId), command, context, {
+      expect,
       ...(expectedRevision === undefined ? {} : { expectedRevision }),
     });
   }
 
-  private async execute(marketId: string, command: MarketCommand, context: CommandContext, expectedRevision?: bigint): Promise<MarketChange> {
-    const result = await this.handle(marketId, command, context, expectedRevision);
+  private async execute(
+    marketId: string,
+    expect: 'new' | 'existing',
+    command: MarketCommand,
+    context: CommandContext,
+    expectedRevision?: bigint,
+  ): Promise<MarketChange> {
+    const result = await this.handle(marketId, expect, command, context, expectedRevision);
     return { market: marketViewOf(result.state, result.revision), revision: result.revision, position: result.position };
   }
 }

@@ -55,6 +55,7 @@ export class OrdersService {
     );
     return this.execute(
       orderId,
+      'new',
       {
         type: 'PlaceOrder',
         data: { orderId, customerId: context.userId, items, paymentToken: input.paymentToken, placedAt: this.now().toISOString() },
@@ -66,8 +67,8 @@ export class OrdersService {
   /** A customer (or an admin) cancels; someone who may not see the order is told it does not exist. */
   async cancel(orderId: string, viewer: OrderViewer, context: CommandContext, expectedRevision?: bigint): Promise<OrderChange> {
     const { state } = await this.commands.load(orderDecider, orderStream(orderId));
-    if (!state.exists || !visibleTo(viewer, state.customerId)) throw notFound('order_not_found', 'no such order');
-    return this.execute(orderId, { type: 'CancelOrder', data: { reason: 'customer_request', by: viewer.userId } }, context, expectedRevision);
+    if (state.status === 'absent' || !visibleTo(viewer, state.customerId)) throw notFound('order_not_found', 'no such order');
+    return this.execute(orderId, 'existing', { type: 'CancelOrder', data: { reason: 'customer_request', by: viewer.userId } }, context, expectedRevision);
   }
 
   async get(orderId: string, viewer: OrderViewer): Promise<OrderView | null> {
@@ -86,12 +87,19 @@ export class OrdersService {
 
   private async currentPrice(productId: string): Promise<Money> {
     const { state } = await this.commands.load(productDecider, productStream(productId));
-    if (!state.exists) throw ruleViolated('unknown_product', `there is no product ${productId}`);
+    if (state.status === 'absent') throw ruleViolated('unknown_product', `there is no product ${productId}`);
     return state.price;
   }
 
-  private async execute(orderId: string, command: OrderCommand, context: CommandContext, expectedRevision?: bigint): Promise<OrderChange> {
+  private async execute(
+    orderId: string,
+    expect: 'new' | 'existing',
+    command: OrderCommand,
+    context: CommandContext,
+    expectedRevision?: bigint,
+  ): Promise<OrderChange> {
     const result = await this.commands.handle(orderDecider, orderStream(orderId), command, context, {
+      expect,
       ...(expectedRevision === undefined ? {} : { expectedRevision }),
     });
     return { order: orderViewOf(result.state, result.revision), revision: result.revision, position: result.position };

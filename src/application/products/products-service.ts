@@ -40,7 +40,7 @@ export class ProductsService {
     const productId = newId();
     const claim = await this.claims.claim('product_sku', skuKey(input.sku), productId, productStream, context);
     if (!claim.claimed) throw conflict('sku_taken', `a product with sku ${input.sku} exists already`);
-    return this.execute(productId, {
+    return this.execute(productId, 'new', {
       type: 'CreateProduct',
       data: {
         productId,
@@ -55,11 +55,11 @@ export class ProductsService {
   }
 
   changePrice(productId: string, price: Money, context: CommandContext, expectedRevision?: bigint): Promise<ProductChange> {
-    return this.execute(productId, { type: 'ChangePrice', data: { price } }, context, expectedRevision);
+    return this.execute(productId, 'existing', { type: 'ChangePrice', data: { price } }, context, expectedRevision);
   }
 
   adjustStock(productId: string, adjustment: { delta: number; reason: string }, context: CommandContext, expectedRevision?: bigint) {
-    return this.execute(productId, { type: 'AdjustStock', data: adjustment }, context, expectedRevision);
+    return this.execute(productId, 'existing', { type: 'AdjustStock', data: adjustment }, context, expectedRevision);
   }
 
   async get(productId: string): Promise<ProductView | null> {
@@ -73,8 +73,15 @@ export class ProductsService {
     return (await this.readStore.find('products', find)) as unknown as Page<ProductView>;
   }
 
-  private async execute(productId: string, command: ProductCommand, context: CommandContext, expectedRevision?: bigint): Promise<ProductChange> {
+  private async execute(
+    productId: string,
+    expect: 'new' | 'existing',
+    command: ProductCommand,
+    context: CommandContext,
+    expectedRevision?: bigint,
+  ): Promise<ProductChange> {
     const result = await this.commands.handle(productDecider, productStream(productId), command, context, {
+      expect,
       ...(expectedRevision === undefined ? {} : { expectedRevision }),
     });
     return { product: productViewOf(result.state, result.revision), revision: result.revision, position: result.position };

@@ -20,7 +20,7 @@ export class ReactionRunner {
   ) {}
 
   async run(reaction: Reaction, context: CommandContext): Promise<void> {
-    const eventIds = (outcome = '') => ({ eventIds: (index: number) => stepEventId(reaction, index, outcome) });
+    const eventIds = (outcome = '') => ({ expect: 'existing' as const, eventIds: (index: number) => stepEventId(reaction, index, outcome) });
     switch (reaction.kind) {
       case 'order':
         await this.commands.handle(orderDecider, orderStream(reaction.orderId), reaction.command, context, eventIds());
@@ -52,7 +52,7 @@ export class ReactionRunner {
    */
   private async charge(reaction: Extract<Reaction, { kind: 'charge' }>, traceparent: string | undefined): Promise<OrderCommand | undefined> {
     const { state: order } = await this.commands.load(orderDecider, orderStream(reaction.orderId));
-    if (!awaitingPayment(order)) return undefined;
+    if (order.status === 'absent' || !awaitingPayment(order)) return undefined;
     try {
       const charged = await this.gateway.charge({ orderId: reaction.orderId, amount: reaction.amount, token: reaction.token }, traceparent);
       return charged.outcome === 'captured'

@@ -35,6 +35,7 @@ export class SagaReactions {
     if (orderEvents.has(event.type)) {
       const fulfilment = event as OrderFulfilmentEvent;
       const { state: order } = await this.commands.load(orderDecider, orderStream(fulfilment.data.orderId));
+      if (order.status === 'absent') return [];
       return fulfilOrder(fulfilment, { order, paymentTimeoutMs: this.paymentTimeoutMs });
     }
     if (marketEvents.has(event.type)) return settleMarket(event as MarketSettlementEvent);
@@ -43,13 +44,16 @@ export class SagaReactions {
   }
 
   async pending(type: SagaType, sagaId: string): Promise<Reaction[]> {
-    if (type === 'market-settlement') return pendingPayouts((await this.commands.load(marketDecider, marketStream(sagaId))).state);
+    if (type === 'market-settlement') {
+      const { state: market } = await this.commands.load(marketDecider, marketStream(sagaId));
+      return market.status === 'absent' ? [] : pendingPayouts(market);
+    }
     const { state: order } = await this.commands.load(orderDecider, orderStream(sagaId));
-    if (!order.exists) return [];
+    if (order.status === 'absent') return [];
     const reservations = new Map<string, ProductReservation>();
     for (const item of order.items) {
       const { state: product } = await this.commands.load(productDecider, productStream(item.productId));
-      reservations.set(item.productId, product.reservations.get(sagaId)?.status);
+      reservations.set(item.productId, product.status === 'absent' ? undefined : product.reservations.get(sagaId)?.status);
     }
     return pendingFulfilment({ order, reservations, paymentTimeoutMs: this.paymentTimeoutMs });
   }

@@ -62,22 +62,22 @@ export class UsersService {
     const passwordHash = await this.hasher.hash(input.password);
     const claim = await this.claims.claim(EMAIL_SCOPE, normalizeEmail(input.email), userId, userStream, context);
     if (!claim.claimed) throw conflict('email_taken', 'a user with this email exists already');
-    return this.execute(userId, {
+    return this.execute(userId, 'new', {
       type: 'RegisterUser',
       data: { userId, email: input.email.trim(), name: input.name, passwordHash, roles: options.roles ?? ['customer'], at: this.now().toISOString() },
     }, context);
   }
 
   rename(userId: string, name: string, context: CommandContext, expectedRevision?: bigint): Promise<UserChange> {
-    return this.execute(userId, { type: 'RenameUser', data: { name } }, context, expectedRevision);
+    return this.execute(userId, 'existing', { type: 'RenameUser', data: { name } }, context, expectedRevision);
   }
 
   grantRole(userId: string, role: Role, context: CommandContext): Promise<UserChange> {
-    return this.execute(userId, { type: 'GrantRole', data: { role } }, context);
+    return this.execute(userId, 'existing', { type: 'GrantRole', data: { role } }, context);
   }
 
   async changePassword(userId: string, password: string, context: CommandContext): Promise<UserChange> {
-    return this.execute(userId, { type: 'ChangePasswordHash', data: { passwordHash: await this.hasher.hash(password) } }, context);
+    return this.execute(userId, 'existing', { type: 'ChangePasswordHash', data: { passwordHash: await this.hasher.hash(password) } }, context);
   }
 
   /** Who holds the email, read from its claim stream and the owner's own stream (the source of truth, not a read model). */
@@ -87,7 +87,7 @@ export class UsersService {
     if (!last) return null;
     const { ownerId } = UniqueValueClaimed.parse(last.data);
     const { state } = await this.commands.load(userDecider, userStream(ownerId));
-    return { userId: ownerId, user: state.exists ? state : null };
+    return { userId: ownerId, user: state.status === 'absent' ? null : state };
   }
 
   async get(userId: string): Promise<UserRecord | null> {
@@ -95,8 +95,15 @@ export class UsersService {
     return document && userRecordOf(document);
   }
 
-  private async execute(userId: string, command: UserCommand, context: CommandContext, expectedRevision?: bigint): Promise<UserChange> {
+  private async execute(
+    userId: string,
+    expect: 'new' | 'existing',
+    command: UserCommand,
+    context: CommandContext,
+    expectedRevision?: bigint,
+  ): Promise<UserChange> {
     const result = await this.commands.handle(userDecider, userStream(userId), command, context, {
+      expect,
       ...(expectedRevision === undefined ? {} : { expectedRevision }),
     });
     return { user: userViewOf(result.state), revision: result.revision, position: result.position };

@@ -1,11 +1,21 @@
-/** `now` is an ISO 8601 instant supplied by the application: the decider never reads a clock. */
-export type MarketCommand =
-  | {
-      type: 'CreateMarket';
-      data: { marketId: string; question: string; outcomes: string[]; closesAt: string; createdBy: string; now: string };
-    }
-  | { type: 'PlacePosition'; data: { positionId: string; userId: string; outcome: string; stake: number; now: string } }
-  | { type: 'CloseMarket'; data: { now: string } }
-  | { type: 'ResolveMarket'; data: { winningOutcome: string; now: string } }
-  // Issued by the market-settlement saga:
-  | { type: 'RecordPayout'; data: { positionId: string } };
+import { z } from 'zod';
+import type { CommandsOf } from '../shared/decider.js';
+
+// `now` is an ISO 8601 instant supplied by the application: the decider never reads a clock.
+export const CreateMarket = z.object({
+  marketId: z.string(),
+  question: z.string(),
+  outcomes: z.array(z.string()),
+  closesAt: z.string(),
+  createdBy: z.string(),
+  now: z.string(),
+});
+export const PlacePosition = z.object({ positionId: z.string(), userId: z.string(), outcome: z.string(), stake: z.number(), now: z.string() });
+export const CloseMarket = z.object({ now: z.string() });
+export const ResolveMarket = z.object({ winningOutcome: z.string(), now: z.string() });
+/** Issued by the market-settlement saga. */
+export const RecordPayout = z.object({ positionId: z.string() });
+
+export const marketCommandSchemas = { CreateMarket, PlacePosition, CloseMarket, ResolveMarket, RecordPayout } as const;
+
+export type MarketCommand = CommandsOf<typeof marketCommandSchemas>;

@@ -1,4 +1,4 @@
-import type { Decider } from '../shared/decider.js';
+import { type Absent, absent, type Decider } from '../shared/decider.js';
 import { conflict, notFound, ruleViolated } from '../shared/errors.js';
 import type { MarketCommand } from './commands.js';
 import type { MarketEvent, MarketStatus } from './events.js';
@@ -8,8 +8,8 @@ export const MIN_OUTCOMES = 2;
 export const MAX_OUTCOMES = 10;
 export const MAX_STAKE = 10_000;
 
+/** A market once created. */
 export interface Market {
-  exists: boolean;
   marketId: string;
   question: string;
   outcomes: readonly string[];
@@ -23,18 +23,9 @@ export interface Market {
   recordedPayouts: ReadonlySet<string>;
 }
 
-export const initialState = (): Market => ({
-  exists: false,
-  marketId: '',
-  question: '',
-  outcomes: [],
-  closesAt: '',
-  status: 'open',
-  positions: new Map(),
-  winningOutcome: null,
-  payouts: new Map(),
-  recordedPayouts: new Set(),
-});
+export type MarketState = Absent | Market;
+
+export const initialState = (): MarketState => absent();
 
 const instant = (iso: string, field: string): number => {
   const millis = Date.parse(iso);
@@ -51,19 +42,22 @@ export const pools = (market: Market): number[] =>
 export const acceptsPositions = (market: Market, now: string): boolean =>
   market.status === 'open' && instant(now, 'now') < instant(market.closesAt, 'closesAt');
 
-export const decide = (command: MarketCommand, state: Market): MarketEvent[] => {
-  if (command.type === 'CreateMarket') {
-    const { marketId, question, outcomes, closesAt, createdBy, now } = command.data;
-    if (state.exists) throw conflict('market_exists', `market ${marketId} already exists`);
-    if (outcomes.length < MIN_OUTCOMES || outcomes.length > MAX_OUTCOMES)
-      throw ruleViolated('invalid_outcome_count', `a market has ${MIN_OUTCOMES} to ${MAX_OUTCOMES} outcomes`);
-    if (new Set(outcomes).size !== outcomes.length) throw ruleViolated('duplicate_outcomes', 'outcomes must be distinct');
-    if (instant(closesAt, 'closesAt') <= instant(now, 'now')) throw ruleViolated('closes_at_not_in_future', 'closesAt must be in the future');
-    return [{ type: 'MarketCreated', data: { marketId, question, outcomes, closesAt, createdBy, createdAt: now } }];
-  }
-  if (!state.exists) throw notFound('market_not_found', 'no such market');
+const create = (command: MarketCommand): MarketEvent[] => {
+  if (command.type !== 'CreateMarket') return [];
+  const { marketId, question, outcomes, closesAt, createdBy, now } = command.data;
+  if (outcomes.length < MIN_OUTCOMES || outcomes.length > MAX_OUTCOMES)
+    throw ruleViolated('invalid_outcome_count', `a market has ${MIN_OUTCOMES} to ${MAX_OUTCOMES} outcomes`);
+  if (new Set(outcomes).size !== outcomes.length) throw ruleViolated('duplicate_outcomes', 'outcomes must be distinct');
+  if (instant(closesAt, 'closesAt') <= instant(now, 'now')) throw ruleViolated('closes_at_not_in_future', 'closesAt must be in the future');
+  return [{ type: 'MarketCreated', data: { marketId, question, outcomes, closesAt, createdBy, createdAt: now } }];
+};
+
+export const decide = (command: MarketCommand, state: MarketState): MarketEvent[] => {
+  if (state.status === 'absent') return create(command);
   const marketId = state.marketId;
   switch (command.type) {
+    case 'CreateMarket':
+      return [];
     case 'PlacePosition': {
       const { positionId, userId, outcome, stake, now } = command.data;
       if (state.positions.has(positionId)) return [];
@@ -97,12 +91,23 @@ export const decide = (command: MarketCommand, state: Market): MarketEvent[] => 
   }
 };
 
-export const evolve = (state: Market, event: MarketEvent): Market => {
+export const evolve = (state: MarketState, event: MarketEvent): MarketState => {
+  if (event.type === 'MarketCreated') {
+    const { marketId, question, outcomes, closesAt } = event.data;
+    return {
+      marketId,
+      question,
+      outcomes,
+      closesAt,
+      status: 'open',
+      positions: new Map(),
+      winningOutcome: null,
+      payouts: new Map(),
+      recordedPayouts: new Set(),
+    };
+  }
+  if (state.status === 'absent') return state;
   switch (event.type) {
-    case 'MarketCreated': {
-      const { marketId, question, outcomes, closesAt } = event.data;
-      return { ...state, exists: true, marketId, question, outcomes, closesAt, status: 'open' };
-    }
     case 'PositionPlaced': {
       const { positionId, userId, outcome, stake } = event.data;
       return { ...state, positions: new Map(state.positions).set(positionId, { positionId, userId, outcome, stake }) };
@@ -121,6 +126,6 @@ export const evolve = (state: Market, event: MarketEvent): Market => {
   }
 };
 
-export const marketDecider: Decider<Market, MarketCommand, MarketEvent> = { decide, evolve, initialState };
+export const marketDecider: Decider<MarketState, MarketCommand, MarketEvent> = { decide, evolve, initialState };
 
 export const marketStream = (marketId: string): string => `market-${marketId}`;

@@ -1,21 +1,41 @@
-import type { CancellationReason, OrderLine } from './events.js';
+import { z } from 'zod';
+import type { CommandsOf } from '../shared/decider.js';
+import { CancellationReason, OrderLine } from './events.js';
 
-type NoData = Record<string, never>;
+const NoData = z.strictObject({});
 
-export type OrderCommand =
-  | {
-      type: 'PlaceOrder';
-      data: { orderId: string; customerId: string; items: OrderLine[]; paymentToken: string; placedAt: string };
-    }
-  // Issued by the order-fulfilment saga:
-  | { type: 'NoteStockReserved'; data: { productId: string } }
-  | { type: 'NoteStockReservationFailed'; data: { productId: string } }
-  /** `dueAt`: when the order gives up waiting for the payment's outcome (the saga schedules its timeout then). */
-  | { type: 'RequestPayment'; data: { dueAt: string } }
-  | { type: 'NotePaymentCaptured'; data: { paymentId: string } }
-  | { type: 'NotePaymentDeclined'; data: { reason: string } }
-  | { type: 'NotePaymentTimedOut'; data: NoData }
-  | { type: 'ConfirmOrder'; data: NoData }
-  | { type: 'NoteRefunded'; data: { paymentId: string } }
-  // Issued by the saga (stock, payment) or by a customer or admin (`by`: their user id):
-  | { type: 'CancelOrder'; data: { reason: CancellationReason; by?: string } };
+/** The lines are priced by the application from the catalog; the order checks them and takes their total. */
+export const PlaceOrder = z.object({
+  orderId: z.string(),
+  customerId: z.string(),
+  items: z.array(OrderLine),
+  paymentToken: z.string(),
+  placedAt: z.string(),
+});
+// Issued by the order-fulfilment saga:
+export const NoteStockReserved = z.object({ productId: z.string() });
+export const NoteStockReservationFailed = z.object({ productId: z.string() });
+/** `dueAt`: when the order gives up waiting for the payment's outcome (the saga schedules its timeout then). */
+export const RequestPayment = z.object({ dueAt: z.string() });
+export const NotePaymentCaptured = z.object({ paymentId: z.string() });
+export const NotePaymentDeclined = z.object({ reason: z.string() });
+export const NotePaymentTimedOut = NoData;
+export const ConfirmOrder = NoData;
+export const NoteRefunded = z.object({ paymentId: z.string() });
+/** Issued by the saga (stock, payment) or by a customer or admin (`by`: their user id). */
+export const CancelOrder = z.object({ reason: CancellationReason, by: z.string().optional() });
+
+export const orderCommandSchemas = {
+  PlaceOrder,
+  NoteStockReserved,
+  NoteStockReservationFailed,
+  RequestPayment,
+  NotePaymentCaptured,
+  NotePaymentDeclined,
+  NotePaymentTimedOut,
+  ConfirmOrder,
+  NoteRefunded,
+  CancelOrder,
+} as const;
+
+export type OrderCommand = CommandsOf<typeof orderCommandSchemas>;

@@ -1,5 +1,5 @@
-import type { Decider } from '../shared/decider.js';
-import { conflict, notFound, ruleViolated } from '../shared/errors.js';
+import { type Absent, absent, type Decider } from '../shared/decider.js';
+import { conflict, ruleViolated } from '../shared/errors.js';
 import type { Money } from '../shared/money.js';
 import type { OrderCommand } from './commands.js';
 import type { CancellationReason, OrderEvent, OrderLine, OrderStatus } from './events.js';
@@ -8,8 +8,8 @@ import { priceOrderLines } from './order-lines.js';
 export type ReservationStatus = 'reserved' | 'failed';
 export type PaymentStatus = 'awaiting' | 'captured' | 'declined' | 'timed_out';
 
+/** A placed order. */
 export interface Order {
-  exists: boolean;
   orderId: string;
   customerId: string;
   status: OrderStatus;
@@ -25,20 +25,9 @@ export interface Order {
   cancelledWhen: 'pending' | 'confirmed' | null;
 }
 
-export const initialState = (): Order => ({
-  exists: false,
-  orderId: '',
-  customerId: '',
-  status: 'pending',
-  items: [],
-  total: { amount: 0, currency: 'EUR' },
-  paymentToken: '',
-  placedAt: '',
-  reservations: new Map(),
-  payment: { status: 'awaiting', dueAt: null, paymentId: null, refunded: false },
-  cancellationReason: null,
-  cancelledWhen: null,
-});
+export type OrderState = Absent | Order;
+
+export const initialState = (): OrderState => absent();
 
 export const allItemsReserved = (order: Order): boolean =>
   order.items.length > 0 && order.items.every((item) => order.reservations.get(item.productId) === 'reserved');
@@ -82,16 +71,17 @@ const noteReservation = (state: Order, productId: string, status: ReservationSta
   return [{ type, data: { orderId: state.orderId, productId } }];
 };
 
-export const decide = (command: OrderCommand, state: Order): OrderEvent[] => {
-  if (command.type === 'PlaceOrder') {
-    if (state.exists) throw conflict('order_exists', `order ${command.data.orderId} already exists`);
+export const decide = (command: OrderCommand, state: OrderState): OrderEvent[] => {
+  if (state.status === 'absent') {
+    if (command.type !== 'PlaceOrder') return [];
     const total = priceOrderLines(command.data.items);
     const { orderId, customerId, items, paymentToken, placedAt } = command.data;
     return [{ type: 'OrderPlaced', data: { orderId, customerId, items, total, paymentToken, placedAt } }];
   }
-  if (!state.exists) throw notFound('order_not_found', 'no such order');
   const orderId = state.orderId;
   switch (command.type) {
+    case 'PlaceOrder':
+      return [];
     case 'NoteStockReserved':
       return noteReservation(state, command.data.productId, 'reserved');
     case 'NoteStockReservationFailed':
@@ -128,12 +118,25 @@ export const decide = (command: OrderCommand, state: Order): OrderEvent[] => {
 const withReservation = (order: Order, productId: string, status: ReservationStatus) =>
   new Map(order.reservations).set(productId, status);
 
-export const evolve = (state: Order, event: OrderEvent): Order => {
+export const evolve = (state: OrderState, event: OrderEvent): OrderState => {
+  if (event.type === 'OrderPlaced') {
+    const { orderId, customerId, items, total, paymentToken, placedAt } = event.data;
+    return {
+      orderId,
+      customerId,
+      status: 'pending',
+      items,
+      total,
+      paymentToken,
+      placedAt,
+      reservations: new Map(),
+      payment: { status: 'awaiting', dueAt: null, paymentId: null, refunded: false },
+      cancellationReason: null,
+      cancelledWhen: null,
+    };
+  }
+  if (state.status === 'absent') return state;
   switch (event.type) {
-    case 'OrderPlaced': {
-      const { orderId, customerId, items, total, paymentToken, placedAt } = event.data;
-      return { ...state, exists: true, orderId, customerId, items, total, paymentToken, placedAt, status: 'pending' };
-    }
     case 'OrderStockReserved':
       return { ...state, reservations: withReservation(state, event.data.productId, 'reserved') };
     case 'OrderStockReservationFailed':
@@ -155,6 +158,6 @@ export const evolve = (state: Order, event: OrderEvent): Order => {
   }
 };
 
-export const orderDecider: Decider<Order, OrderCommand, OrderEvent> = { decide, evolve, initialState };
+export const orderDecider: Decider<OrderState, OrderCommand, OrderEvent> = { decide, evolve, initialState };
 
 export const orderStream = (orderId: string): string => `order-${orderId}`;

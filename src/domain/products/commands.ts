@@ -1,13 +1,26 @@
-import type { Money } from '../shared/money.js';
+import { z } from 'zod';
+import type { CommandsOf } from '../shared/decider.js';
+import { Money } from '../shared/money.js';
+import { ProductCreated } from './events.js';
 
-export type ProductCommand =
-  | {
-      type: 'CreateProduct';
-      data: { productId: string; sku: string; name: string; description: string; price: Money; initialStock: number; createdBy: string };
-    }
-  | { type: 'ChangePrice'; data: { price: Money } }
-  | { type: 'AdjustStock'; data: { delta: number; reason: string } }
-  | { type: 'ReserveStock'; data: { orderId: string; quantity: number } }
-  | { type: 'CommitReservation'; data: { orderId: string } }
-  | { type: 'ReleaseReservation'; data: { orderId: string } }
-  | { type: 'ReturnStock'; data: { orderId: string } };
+/** A creation asks for exactly what the product's creation records. */
+export const CreateProduct = ProductCreated;
+export const ChangePrice = z.object({ price: Money });
+export const AdjustStock = z.object({ delta: z.number().int(), reason: z.string() });
+// Issued by the order-fulfilment saga, per order:
+export const ReserveStock = z.object({ orderId: z.string(), quantity: z.number().int().positive() });
+export const CommitReservation = z.object({ orderId: z.string() });
+export const ReleaseReservation = z.object({ orderId: z.string() });
+export const ReturnStock = z.object({ orderId: z.string() });
+
+export const productCommandSchemas = {
+  CreateProduct,
+  ChangePrice,
+  AdjustStock,
+  ReserveStock,
+  CommitReservation,
+  ReleaseReservation,
+  ReturnStock,
+} as const;
+
+export type ProductCommand = CommandsOf<typeof productCommandSchemas>;

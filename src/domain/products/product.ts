@@ -1,13 +1,14 @@
-import type { Decider } from '../shared/decider.js';
-import { conflict, notFound, ruleViolated } from '../shared/errors.js';
+import { type Absent, absent, type Decider } from '../shared/decider.js';
+import { ruleViolated } from '../shared/errors.js';
 import type { Money } from '../shared/money.js';
 import type { ProductCommand } from './commands.js';
 import type { ProductEvent } from './events.js';
 
 type ReservationStatus = 'reserved' | 'committed' | 'released' | 'returned' | 'rejected';
 
+/** A product in the catalog. */
 export interface Product {
-  exists: boolean;
+  status: 'listed';
   productId: string;
   sku: string;
   name: string;
@@ -20,32 +21,21 @@ export interface Product {
   reservations: ReadonlyMap<string, { quantity: number; status: ReservationStatus }>;
 }
 
-export const initialState = (): Product => ({
-  exists: false,
-  productId: '',
-  sku: '',
-  name: '',
-  description: '',
-  createdBy: '',
-  price: { amount: 0, currency: 'EUR' },
-  onHand: 0,
-  reserved: 0,
-  reservations: new Map(),
-});
+export type ProductState = Absent | Product;
+
+export const initialState = (): ProductState => absent();
 
 export const available = (product: Product): number => product.onHand - product.reserved;
 
 const withReservation = (product: Product, orderId: string, quantity: number, status: ReservationStatus) =>
   new Map(product.reservations).set(orderId, { quantity, status });
 
-export const decide = (command: ProductCommand, state: Product): ProductEvent[] => {
-  if (command.type === 'CreateProduct') {
-    if (state.exists) throw conflict('product_exists', `product ${command.data.productId} already exists`);
-    return [{ type: 'ProductCreated', data: command.data }];
-  }
-  if (!state.exists) throw notFound('product_not_found', 'no such product');
+export const decide = (command: ProductCommand, state: ProductState): ProductEvent[] => {
+  if (state.status === 'absent') return command.type === 'CreateProduct' ? [{ type: 'ProductCreated', data: command.data }] : [];
   const productId = state.productId;
   switch (command.type) {
+    case 'CreateProduct':
+      return [];
     case 'ChangePrice':
       return [{ type: 'ProductPriceChanged', data: { productId, price: command.data.price } }];
     case 'AdjustStock': {
@@ -85,20 +75,13 @@ export const decide = (command: ProductCommand, state: Product): ProductEvent[] 
   }
 };
 
-export const evolve = (state: Product, event: ProductEvent): Product => {
+export const evolve = (state: ProductState, event: ProductEvent): ProductState => {
+  if (event.type === 'ProductCreated') {
+    const { productId, sku, name, description, createdBy, price, initialStock } = event.data;
+    return { status: 'listed', productId, sku, name, description, createdBy, price, onHand: initialStock, reserved: 0, reservations: new Map() };
+  }
+  if (state.status === 'absent') return state;
   switch (event.type) {
-    case 'ProductCreated':
-      return {
-        ...state,
-        exists: true,
-        productId: event.data.productId,
-        sku: event.data.sku,
-        name: event.data.name,
-        description: event.data.description,
-        createdBy: event.data.createdBy,
-        price: event.data.price,
-        onHand: event.data.initialStock,
-      };
     case 'ProductPriceChanged':
       return { ...state, price: event.data.price };
     case 'StockAdjusted':
@@ -133,6 +116,6 @@ export const evolve = (state: Product, event: ProductEvent): Product => {
   }
 };
 
-export const productDecider: Decider<Product, ProductCommand, ProductEvent> = { decide, evolve, initialState };
+export const productDecider: Decider<ProductState, ProductCommand, ProductEvent> = { decide, evolve, initialState };
 
 export const productStream = (productId: string): string => `product-${productId}`;

@@ -1,13 +1,21 @@
-import type { Role } from './events.js';
+import { z } from 'zod';
+import type { CommandsOf } from '../shared/decider.js';
+import { Role } from './events.js';
 
-export type UserCommand =
-  | {
-      type: 'RegisterUser';
-      data: { userId: string; email: string; name: string; passwordHash: string; roles: Role[]; at: string };
-    }
-  | { type: 'RenameUser'; data: { name: string } }
-  | { type: 'GrantRole'; data: { role: Role } }
-  /** Lets the application ensure the boot-time admin idempotently: the same hash again records nothing. */
-  | { type: 'ChangePasswordHash'; data: { passwordHash: string } };
+/** `at`: when the user registers, an ISO 8601 instant supplied by the application. */
+export const RegisterUser = z.object({
+  userId: z.string(),
+  email: z.string(),
+  name: z.string(),
+  passwordHash: z.string(),
+  roles: z.array(Role),
+  at: z.string(),
+});
+export const RenameUser = z.object({ name: z.string() });
+export const GrantRole = z.object({ role: Role });
+/** Lets the application ensure the boot-time admin idempotently: the same hash again records nothing. */
+export const ChangePasswordHash = z.object({ passwordHash: z.string() });
 
-export type EmailReservationCommand = { type: 'ReserveEmail'; data: { email: string; userId: string } };
+export const userCommandSchemas = { RegisterUser, RenameUser, GrantRole, ChangePasswordHash } as const;
+
+export type UserCommand = CommandsOf<typeof userCommandSchemas>;

@@ -1,11 +1,10 @@
-import type { Decider } from '../shared/decider.js';
-import { conflict, notFound } from '../shared/errors.js';
+import { type Absent, absent, type Decider } from '../shared/decider.js';
 import type { UserCommand } from './commands.js';
 import type { Role, UserEvent } from './events.js';
 
-/** What the read side and sign-in need from a user. */
+/** A registered user: what the read side and sign-in need. */
 export interface User {
-  exists: boolean;
+  status: 'registered';
   userId: string;
   email: string;
   name: string;
@@ -14,15 +13,9 @@ export interface User {
   registeredAt: string;
 }
 
-export const initialState = (): User => ({
-  exists: false,
-  userId: '',
-  email: '',
-  name: '',
-  roles: [],
-  passwordHash: '',
-  registeredAt: '',
-});
+export type UserState = Absent | User;
+
+export const initialState = (): UserState => absent();
 
 /** Every registered user is a customer; roles are kept distinct, in a stable order. */
 const registeredRoles = (requested: readonly Role[]): Role[] =>
@@ -30,15 +23,16 @@ const registeredRoles = (requested: readonly Role[]): Role[] =>
 
 export const hasRole = (user: User, role: Role): boolean => user.roles.includes(role);
 
-export const decide = (command: UserCommand, state: User): UserEvent[] => {
-  if (command.type === 'RegisterUser') {
-    if (state.exists) throw conflict('user_exists', `user ${command.data.userId} already exists`);
+export const decide = (command: UserCommand, state: UserState): UserEvent[] => {
+  if (state.status === 'absent') {
+    if (command.type !== 'RegisterUser') return [];
     const { userId, email, name, passwordHash, roles, at } = command.data;
     return [{ type: 'UserRegistered', data: { userId, email, name, passwordHash, roles: registeredRoles(roles), registeredAt: at } }];
   }
-  if (!state.exists) throw notFound('user_not_found', 'no such user');
   const userId = state.userId;
   switch (command.type) {
+    case 'RegisterUser':
+      return [];
     case 'RenameUser':
       if (command.data.name === state.name) return [];
       return [{ type: 'UserRenamed', data: { userId, name: command.data.name } }];
@@ -51,10 +45,10 @@ export const decide = (command: UserCommand, state: User): UserEvent[] => {
   }
 };
 
-export const evolve = (state: User, event: UserEvent): User => {
+export const evolve = (state: UserState, event: UserEvent): UserState => {
+  if (event.type === 'UserRegistered') return { status: 'registered', ...event.data };
+  if (state.status === 'absent') return state;
   switch (event.type) {
-    case 'UserRegistered':
-      return { ...event.data, exists: true };
     case 'UserRenamed':
       return { ...state, name: event.data.name };
     case 'UserRoleGranted':
@@ -64,6 +58,6 @@ export const evolve = (state: User, event: UserEvent): User => {
   }
 };
 
-export const userDecider: Decider<User, UserCommand, UserEvent> = { decide, evolve, initialState };
+export const userDecider: Decider<UserState, UserCommand, UserEvent> = { decide, evolve, initialState };
 
 export const userStream = (userId: string): string => `user-${userId}`;
