@@ -8,7 +8,8 @@ import { TOKENS } from './container/tokens.js';
 import { createApp, type HttpModule } from './http/app.js';
 import { OwnUrl } from './http/own-url.js';
 import { consoleModule } from './http/routes/console.js';
-import { healthRoutes, type ReadinessCheck } from './http/routes/health.js';
+import { endpointRoutes } from './http/endpoint-routes.js';
+import { healthEndpoints, type ReadinessCheck } from './http/endpoints/operations-endpoints.js';
 import { metricsModule } from './metrics/platform-metrics.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { acquireDataDirLock, type DataDirLock, ownsDataDir } from './process/data-dir-lock.js';
@@ -122,7 +123,7 @@ const serve = async (config: Config, logger: Logger, container: Container, { ser
         ? undefined
         : container.get(TOKENS.RateLimiters)({ name: 'requests_per_minute', points: config.RATE_LIMIT_PER_MIN, durationSeconds: 60 }),
     publicModules: [
-      { path: '/health', router: healthRoutes(checks) },
+      { path: '/health', router: endpointRoutes('/health', healthEndpoints, { checks }) },
       metricsModule({ container, role, projections }),
       consoleModule(),
       ...served.flatMap((module) => routesOf(module.publicRoutes, container)),

@@ -10,7 +10,8 @@ import { type Config, runsProjections } from '../config/config.js';
 import { createEventStore } from '../event-store/create-event-store.js';
 import type { Logger } from '../logging/logger.js';
 import { createReadStore } from '../read-store/create-read-store.js';
-import type { PlatformModule } from '../modules/platform-module.js';
+import { endpointsOf, type PlatformModule } from '../modules/platform-module.js';
+import { platformEndpoints } from '../http/endpoints/operations-endpoints.js';
 import { createIdempotencyStore } from '../idempotency/create-idempotency-store.js';
 import { connectRedis } from '../redis/connect-redis.js';
 import { projectionCoordination } from '../redis/projection-coordination.js';
@@ -24,6 +25,7 @@ export const buildContainer = async (config: Config, logger: Logger, modules: re
   const container = new Container({ defaultScope: 'Singleton' });
   container.bind(TOKENS.Config).toConstantValue(config);
   container.bind(TOKENS.Logger).toConstantValue(logger);
+  container.bind(TOKENS.Endpoints).toConstantValue([...endpointsOf(modules), ...platformEndpoints]);
   container.bind(TOKENS.EventStore).toConstantValue(await createEventStore(config));
   container.bind(TOKENS.ReadStore).toConstantValue(await createReadStore(config));
   container.bind(TOKENS.Redis).toDynamicValue(() => connectRedis(config.REDIS_URL ?? 'redis://127.0.0.1:6379'));

@@ -10,6 +10,7 @@ import type { UniqueClaims } from '../../application/uniqueness/unique-claims.js
 import type { ProjectionSupervisor } from '../../projections/projection-supervisor.js';
 import type { ResourceHistory } from '../../projections/time-travel/resource-history.js';
 import type { Config } from '../config/config.js';
+import type { AnyEndpoint } from '../http/endpoint.js';
 import type { AccessTokenVerifier } from '../http/middleware/auth.js';
 import type { ReadModelProgress } from '../http/middleware/read-your-writes.js';
 import type { Logger } from '../logging/logger.js';
@@ -33,6 +34,8 @@ const token = <T>(name: string): ServiceIdentifier<T> => Symbol.for(`ledgerflow.
 export const TOKENS = {
   Config: token<Config>('Config'),
   Logger: token<Logger>('Logger'),
+  /** Every endpoint of the platform, whichever role serves it (the OpenAPI document, metrics' route templates). */
+  Endpoints: token<readonly AnyEndpoint[]>('Endpoints'),
   EventStore: token<EventStore>('EventStore'),
   ReadStore: token<ReadStore>('ReadStore'),
   EventRegistry: token<EventRegistry>('EventRegistry'),

@@ -6,7 +6,8 @@ import { pinoHttp } from 'pino-http';
 import type { Config } from '../config/config.js';
 import { correlationId } from '../http/middleware/correlation-id.js';
 import { errorHandler, unknownRoute } from '../http/middleware/error-handler.js';
-import { healthRoutes } from '../http/routes/health.js';
+import { endpointRoutes } from '../http/endpoint-routes.js';
+import { healthEndpoints } from '../http/endpoints/operations-endpoints.js';
 import type { Logger } from '../logging/logger.js';
 import type { PlatformModule } from '../modules/platform-module.js';
 import type { Platform } from '../platform.js';
@@ -93,7 +94,7 @@ const gatewayApp = ({ config, logger, table, urls, limiter, proxy }: GatewayAppP
         serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }) },
       }),
     );
-  healthRoutes(roleReadiness(urls)).mount(app.router, '/health');
+  endpointRoutes('/health', healthEndpoints, { checks: roleReadiness(urls) }).mount(app.router, '/health');
   app.use((req, res, next) => {
     const route = routeOf(table, req.path);
     if (route === undefined) return unknownRoute(req, res, next);

@@ -1,4 +1,4 @@
-import type { ReadinessCheck } from '../http/routes/health.js';
+import type { ReadinessCheck } from '../http/endpoints/operations-endpoints.js';
 
 const ASK_FOR_MS = 2_000;
 

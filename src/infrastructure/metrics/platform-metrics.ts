@@ -12,8 +12,9 @@ import { runsProjections, runsSagas, type ServiceRole } from '../config/config.j
 import { TOKENS } from '../container/tokens.js';
 import type { HttpModule } from '../http/app.js';
 import type { CircuitBreakerState, CircuitInfo } from '../http-client/resilient-http-client.js';
-import { routeCatalog } from '../http/openapi/route-catalog.js';
-import { metricsRoutes } from '../http/routes/metrics.js';
+import type { AnyEndpoint } from '../http/endpoint.js';
+import { endpointRoutes } from '../http/endpoint-routes.js';
+import { getMetrics } from '../http/endpoints/operations-endpoints.js';
 import { BucketedHistogram, type HistogramSeries } from './bucketed-histogram.js';
 
 /**
@@ -39,9 +40,9 @@ const CIRCUIT_STATES: readonly CircuitBreakerState[] = ['closed', 'open', 'half_
 const FINAL_SAGA_STATUSES = new Set(['completed', 'compensated', 'failed']);
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
-/** The route a request was for: the template that answered it, else the catalog's that matches, else `unmatched`. */
-const routeTemplates = () => {
-  const known = routeCatalog.map((route) => ({
+/** The route a request was for: the template that answered it, else the endpoint's that matches, else `unmatched`. */
+const routeTemplates = (endpoints: readonly AnyEndpoint[]) => {
+  const known = endpoints.map((route) => ({
     method: route.method.toUpperCase(),
     template: route.path.replace(/\{(\w+)\}/g, ':$1'),
     pattern: new RegExp(`^${route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{\w+\\?\}/g, '[^/]+')}$`),
@@ -121,7 +122,7 @@ export const metricsModule = ({ container, role, projections }: PlatformMetricsP
     buckets: HTTP_SECONDS,
     registers,
   });
-  const routeOf = routeTemplates();
+  const routeOf = routeTemplates(container.get(TOKENS.Endpoints));
   const onResponse = (req: Request, res: Response, seconds: number): void => {
     try {
       const method = METHODS.has(req.method) ? req.method : 'OTHER';
@@ -309,5 +310,5 @@ export const metricsModule = ({ container, role, projections }: PlatformMetricsP
       },
     });
 
-  return { path: '/metrics', router: metricsRoutes(registry), onResponse };
+  return { path: '/metrics', router: endpointRoutes('/metrics', [getMetrics], { registry }), onResponse };
 };

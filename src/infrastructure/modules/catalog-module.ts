@@ -1,8 +1,8 @@
 import { ProductsService } from '../../application/products/products-service.js';
 import { productsProjection } from '../../projections/products/products-projection.js';
 import { TOKENS } from '../container/tokens.js';
-import { productsRoutes } from '../http/routes/products.js';
-import type { PlatformModule } from './platform-module.js';
+import { productsEndpoints } from '../http/endpoints/products-endpoints.js';
+import { moduleRoutes, type PlatformModule } from './platform-module.js';
 
 export const catalogModule: PlatformModule = {
   name: 'catalog',
@@ -14,15 +14,10 @@ export const catalogModule: PlatformModule = {
   },
   projections: [productsProjection],
   routes: [
-    {
-      path: '/api/v1/products',
-      router: (container) =>
-        productsRoutes({
-          products: container.get(TOKENS.ProductsService),
-          users: container.get(TOKENS.UserDirectory),
-          progress: container.get(TOKENS.ReadModelProgress),
-          history: container.get(TOKENS.ResourceHistory),
-        }),
-    },
+    moduleRoutes('/api/v1/products', productsEndpoints, (container) => ({
+      products: container.get(TOKENS.ProductsService),
+      users: container.get(TOKENS.UserDirectory),
+      history: container.get(TOKENS.ResourceHistory),
+    })),
   ],
 };

@@ -1,9 +1,8 @@
 import type { Container } from 'inversify';
 import { TOKENS } from '../container/tokens.js';
-import { eventsRoutes } from '../http/routes/events.js';
-import { streamsRoutes } from '../http/routes/streams.js';
+import { eventsEndpoints, streamsEndpoints } from '../http/endpoints/event-browser-endpoints.js';
 import { ServerSentEvents } from '../http/server-sent-events.js';
-import type { PlatformModule } from './platform-module.js';
+import { moduleRoutes, type PlatformModule } from './platform-module.js';
 
 const liveStreams = new WeakMap<Container, ServerSentEvents>();
 
@@ -21,8 +20,8 @@ export const eventBrowserModule: PlatformModule = {
   name: 'event-browser',
   serves: 'projector',
   routes: [
-    { path: '/api/v1/streams', router: (container) => streamsRoutes(container.get(TOKENS.EventStore)) },
-    { path: '/api/v1/events', router: (container) => eventsRoutes({ events: container.get(TOKENS.EventStore), live: liveOf(container) }) },
+    moduleRoutes('/api/v1/streams', streamsEndpoints, (container) => ({ events: container.get(TOKENS.EventStore), live: liveOf(container) })),
+    moduleRoutes('/api/v1/events', eventsEndpoints, (container) => ({ events: container.get(TOKENS.EventStore), live: liveOf(container) })),
   ],
   stopServing(container) {
     liveStreams.get(container)?.closeAll();

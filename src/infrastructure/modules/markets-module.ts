@@ -1,8 +1,8 @@
 import { MarketsService } from '../../application/markets/markets-service.js';
 import { marketsProjection } from '../../projections/markets/markets-projection.js';
 import { TOKENS } from '../container/tokens.js';
-import { marketsRoutes } from '../http/routes/markets.js';
-import type { PlatformModule } from './platform-module.js';
+import { marketsEndpoints } from '../http/endpoints/markets-endpoints.js';
+import { moduleRoutes, type PlatformModule } from './platform-module.js';
 
 export const marketsModule: PlatformModule = {
   name: 'markets',
@@ -14,13 +14,9 @@ export const marketsModule: PlatformModule = {
   },
   projections: [marketsProjection],
   routes: [
-    {
-      path: '/api/v1/markets',
-      router: (container) => marketsRoutes({
-          markets: container.get(TOKENS.MarketsService),
-          progress: container.get(TOKENS.ReadModelProgress),
-          history: container.get(TOKENS.ResourceHistory),
-        }),
-    },
+    moduleRoutes('/api/v1/markets', marketsEndpoints, (container) => ({
+      markets: container.get(TOKENS.MarketsService),
+      history: container.get(TOKENS.ResourceHistory),
+    })),
   ],
 };

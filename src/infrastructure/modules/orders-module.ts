@@ -1,8 +1,8 @@
 import { OrdersService } from '../../application/orders/orders-service.js';
 import { ordersProjection } from '../../projections/orders/orders-projection.js';
 import { TOKENS } from '../container/tokens.js';
-import { ordersRoutes } from '../http/routes/orders.js';
-import type { PlatformModule } from './platform-module.js';
+import { ordersEndpoints } from '../http/endpoints/orders-endpoints.js';
+import { moduleRoutes, type PlatformModule } from './platform-module.js';
 
 export const ordersModule: PlatformModule = {
   name: 'orders',
@@ -14,15 +14,10 @@ export const ordersModule: PlatformModule = {
   },
   projections: [ordersProjection],
   routes: [
-    {
-      path: '/api/v1/orders',
-      router: (container) =>
-        ordersRoutes({
-          orders: container.get(TOKENS.OrdersService),
-          users: container.get(TOKENS.UserDirectory),
-          progress: container.get(TOKENS.ReadModelProgress),
-          history: container.get(TOKENS.ResourceHistory),
-        }),
-    },
+    moduleRoutes('/api/v1/orders', ordersEndpoints, (container) => ({
+      orders: container.get(TOKENS.OrdersService),
+      users: container.get(TOKENS.UserDirectory),
+      history: container.get(TOKENS.ResourceHistory),
+    })),
   ],
 };

@@ -1,16 +1,33 @@
 import type { Container } from 'inversify';
 import type { Projection } from '../../projections/projection.js';
 import type { Config, ServiceRole } from '../config/config.js';
+import type { AnyEndpoint } from '../http/endpoint.js';
+import { endpointRoutes } from '../http/endpoint-routes.js';
 import type { RouteTable } from '../http/route-table.js';
+import { TOKENS } from '../container/tokens.js';
 
 /**
- * Routes under one path, e.g. `/api/v1/products`. The path is known before anything is built (the gateway routes by
- * it); the router is made once the container is.
+ * Endpoints under one path, e.g. `/api/v1/products`. The path and the endpoints are known before anything is built
+ * (the gateway routes by the path, the OpenAPI document describes the endpoints); the router is made once the
+ * container is.
  */
 export interface ModuleRoutes {
   path: string;
+  endpoints: readonly AnyEndpoint[];
   router(container: Container): RouteTable;
 }
+
+/** The endpoints under `path`, served with what `deps` takes from the container. */
+export const moduleRoutes = <Deps>(path: string, endpoints: readonly AnyEndpoint<Deps>[], deps: (container: Container) => Deps): ModuleRoutes => ({
+  path,
+  endpoints,
+  router: (container) =>
+    endpointRoutes(path, endpoints, deps(container), endpoints.some((spec) => spec.readModel !== undefined) ? { progress: container.get(TOKENS.ReadModelProgress) } : {}),
+});
+
+/** Every endpoint the modules serve, public ones included. */
+export const endpointsOf = (modules: readonly PlatformModule[]): AnyEndpoint[] =>
+  modules.flatMap((module) => [...(module.publicRoutes ?? []), ...(module.routes ?? [])].flatMap((routes) => routes.endpoints));
 
 /**
  * One bounded context's contribution to the platform: its bindings, its projections, its routes.

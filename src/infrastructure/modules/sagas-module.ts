@@ -9,11 +9,11 @@ import { SagasService } from '../../application/sagas/sagas-service.js';
 import type { Config } from '../config/config.js';
 import { TOKENS } from '../container/tokens.js';
 import { OwnUrl } from '../http/own-url.js';
-import { sagasRoutes } from '../http/routes/sagas.js';
+import { sagasEndpoints } from '../http/endpoints/sagas-endpoints.js';
 import { createJobQueue } from '../jobs/create-job-queue.js';
 import { HttpPaymentGateway } from '../payment-gateway/http-payment-gateway.js';
 import { type PaymentSimulator, startPaymentSimulator } from '../payment-gateway/simulator/payment-simulator.js';
-import type { PlatformModule } from './platform-module.js';
+import { moduleRoutes, type PlatformModule } from './platform-module.js';
 
 const simulators = new WeakMap<object, PaymentSimulator>();
 
@@ -67,7 +67,7 @@ export const sagasModule: PlatformModule = {
   },
   projections: [sagaStatusProjection],
   routes: [
-    { path: '/api/v1/sagas', router: (container) => sagasRoutes({ sagas: container.get(TOKENS.SagasService), progress: container.get(TOKENS.ReadModelProgress), history: container.get(TOKENS.ResourceHistory) }) },
+    moduleRoutes('/api/v1/sagas', sagasEndpoints, (container) => ({ sagas: container.get(TOKENS.SagasService), history: container.get(TOKENS.ResourceHistory) })),
   ],
   async start(container) {
     const config = container.get(TOKENS.Config);

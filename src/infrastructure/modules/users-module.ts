@@ -7,11 +7,9 @@ import { ScryptPasswordHasher } from '../auth/scrypt-password-hasher.js';
 import { keySourceOf } from '../auth/signing-keys.js';
 import { TOKENS } from '../container/tokens.js';
 import { HttpUserDirectory } from '../http-client/http-user-directory.js';
-import { authRoutes } from '../http/routes/auth.js';
-import { jwksRoutes } from '../http/routes/jwks.js';
-import { usersRoutes } from '../http/routes/users.js';
+import { authEndpoints, jwksEndpoints, usersEndpoints } from '../http/endpoints/users-endpoints.js';
 import { createRateLimiterFactory } from '../rate-limit/create-rate-limiter.js';
-import type { PlatformModule } from './platform-module.js';
+import { moduleRoutes, type PlatformModule } from './platform-module.js';
 
 const FIFTEEN_MINUTES = 15 * 60;
 const ONE_DAY = 24 * 60 * 60;
@@ -69,22 +67,18 @@ export const usersModule: PlatformModule = {
     );
   },
   projections: [usersProjection],
-  publicRoutes: [{ path: '/.well-known', router: (container) => jwksRoutes(container.get(TOKENS.AccessTokens)) }],
+  publicRoutes: [moduleRoutes('/.well-known', jwksEndpoints, (container) => ({ tokens: container.get(TOKENS.AccessTokens) }))],
   routes: [
-    { path: '/api/v1/users', router: (container) => usersRoutes({ users: container.get(TOKENS.UsersService), progress: container.get(TOKENS.ReadModelProgress), history: container.get(TOKENS.ResourceHistory) }) },
-    {
-      path: '/api/v1/auth',
-      router: (container) =>
-        authRoutes({
-          signIn: container.get(TOKENS.SignIn),
-          tokens: container.get(TOKENS.AccessTokens),
-          perAddress: container.get(TOKENS.RateLimiters)({
-            name: 'token_requests_per_address',
-            points: container.get(TOKENS.Config).SIGNINS_PER_ADDRESS_PER_MIN,
-            durationSeconds: 60,
-          }),
-        }),
-    },
+    moduleRoutes('/api/v1/users', usersEndpoints, (container) => ({ users: container.get(TOKENS.UsersService), history: container.get(TOKENS.ResourceHistory) })),
+    moduleRoutes('/api/v1/auth', authEndpoints, (container) => ({
+      signIn: container.get(TOKENS.SignIn),
+      tokens: container.get(TOKENS.AccessTokens),
+      perAddress: container.get(TOKENS.RateLimiters)({
+        name: 'token_requests_per_address',
+        points: container.get(TOKENS.Config).SIGNINS_PER_ADDRESS_PER_MIN,
+        durationSeconds: 60,
+      }),
+    })),
   ],
   async start(container) {
     // Load (or make) the signing key now: a bad key fails the boot, not the first request.

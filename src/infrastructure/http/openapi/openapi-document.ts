@@ -1,12 +1,57 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
-import { type Method, NAMED_SCHEMAS, type ResponseHeader, type ResponseSpec, type RouteSpec, routeCatalog, type Security, TAGS } from './route-catalog.js';
+import { type AnyEndpoint, type Method, namedSchemas, type ResponseHeader, type ResponseSpec, TAGS, type Tag, type Who } from '../endpoint.js';
+import { Money } from '../schemas/common.js';
+import { AsOfQuery } from '../schemas/time-travel.js';
+import { ProblemDocument } from './schemas.js';
 
 /**
- * The OpenAPI 3.1 document of the HTTP API, generated from the route catalog and the zod schemas the routes
- * validate with (`z.toJSONSchema`, JSON Schema draft 2020-12, which is what OpenAPI 3.1 schemas are).
- * Request bodies and parameters are converted as zod *input* types, answers as *output* types.
+ * The OpenAPI 3.1 document of the HTTP API, generated from the endpoints and the zod schemas they validate with
+ * (`z.toJSONSchema`, JSON Schema draft 2020-12, which is what OpenAPI 3.1 schemas are). Request bodies and
+ * parameters are converted as zod *input* types, answers as *output* types.
  */
+
+type Security = 'none' | 'signed-in' | 'admin';
+
+/** An endpoint as the document sees it. */
+interface RouteSpec {
+  operationId: string;
+  method: Method;
+  path: string;
+  summary: string;
+  description?: string;
+  tags: readonly Tag[];
+  security: Security;
+  pathParams?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: { schema: z.ZodType; required: boolean };
+  ifMatch: boolean;
+  readModel?: string;
+  idempotencyKeyIgnored: boolean;
+  responses: Readonly<Record<number, ResponseSpec>>;
+}
+
+const SECURITY_OF: Record<Who, Security> = { anyone: 'none', 'signed-in': 'signed-in', admin: 'admin' };
+
+const routeSpecOf = (endpoint: AnyEndpoint): RouteSpec => ({
+  operationId: endpoint.operationId,
+  method: endpoint.method,
+  path: endpoint.path,
+  summary: endpoint.summary,
+  ...(endpoint.description === undefined ? {} : { description: endpoint.description }),
+  tags: endpoint.tags,
+  security: SECURITY_OF[endpoint.who as Who],
+  ...(endpoint.params ? { pathParams: endpoint.params } : {}),
+  ...(endpoint.timeTravel ? { query: AsOfQuery } : endpoint.query ? { query: endpoint.query } : {}),
+  ...(endpoint.body ? { body: { schema: endpoint.body, required: !endpoint.bodyOptional } } : {}),
+  ifMatch: endpoint.ifMatch === true,
+  ...(endpoint.readModel === undefined ? {} : { readModel: endpoint.readModel }),
+  idempotencyKeyIgnored: endpoint.secret === true,
+  responses: endpoint.responses,
+});
+
+/** Schemas under these names in `components.schemas`; any other schema is named after its operation. */
+const componentSchemas = (): Record<string, z.ZodType> => ({ Problem: ProblemDocument, Money, ...Object.fromEntries(namedSchemas()) });
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -242,11 +287,9 @@ const conventionalAnswers = (route: RouteSpec): [number, Fragment][] => {
   return answers;
 };
 
-/** Builds the document; throws when the catalog contradicts itself (so the spec, not a client, finds out). */
-export const buildOpenApiDocument = (
-  catalog: readonly RouteSpec[] = routeCatalog,
-  named: Readonly<Record<string, z.ZodType>> = NAMED_SCHEMAS,
-): OpenApiDocument => {
+/** Builds the document; throws when the endpoints contradict each other (so a spec, not a client, finds out). */
+export const buildOpenApiDocument = (endpoints: readonly AnyEndpoint[], named: Readonly<Record<string, z.ZodType>> = componentSchemas()): OpenApiDocument => {
+  const catalog = endpoints.map(routeSpecOf);
   const nameOf = new Map<z.ZodType, string>();
   for (const [name, schema] of Object.entries(named)) {
     if (nameOf.has(schema)) throw new Error(`schema ${name} is also named ${nameOf.get(schema)}`);
@@ -283,7 +326,7 @@ export const buildOpenApiDocument = (
     if (operationIds.has(route.operationId)) throw new Error(`operationId ${route.operationId} is used twice`);
     operationIds.add(route.operationId);
     const item = (paths[route.path] ??= {});
-    if (item[route.method]) throw new Error(`${route.method.toUpperCase()} ${route.path} is catalogued twice`);
+    if (item[route.method]) throw new Error(`${route.method.toUpperCase()} ${route.path} is defined twice`);
 
     const parameters: JsonSchema[] = [
       ...(route.pathParams ? parametersOf(route.pathParams, 'path') : []),
@@ -341,7 +384,7 @@ export const buildOpenApiDocument = (
       ...(route.security === 'admin' ? { 'x-required-role': 'admin' } : {}),
       parameters,
       ...(route.body
-        ? { requestBody: { required: route.body.required ?? true, content: { 'application/json': { schema: input.schemaFor(route.body.schema) } } } }
+        ? { requestBody: { required: route.body.required, content: { 'application/json': { schema: input.schemaFor(route.body.schema) } } } }
         : {}),
       responses,
     };
@@ -385,13 +428,8 @@ export const buildOpenApiDocument = (
   };
 };
 
-let cached: { document: OpenApiDocument; json: string } | undefined;
-
-/** Built once, on first use, and served as is from then on. */
-export const openApiDocument = (): { document: OpenApiDocument; json: string } => {
-  if (!cached) {
-    const document = buildOpenApiDocument();
-    cached = { document, json: JSON.stringify(document) };
-  }
-  return cached;
+/** The document of `endpoints`, written out once, on first use, and served as is from then on. */
+export const openApiDocumentText = (endpoints: readonly AnyEndpoint[]): (() => string) => {
+  let json: string | undefined;
+  return () => (json ??= JSON.stringify(buildOpenApiDocument(endpoints)));
 };

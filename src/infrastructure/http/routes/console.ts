@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 import type { Response } from 'express';
 import type { HttpModule } from '../app.js';
 import { notFoundProblem } from '../problem.js';
-import { type RouteTable, routeTable } from '../route-table.js';
+import { endpointRoutes } from '../endpoint-routes.js';
+import { getConsole } from '../endpoints/operations-endpoints.js';
+import type { RouteTable } from '../route-table.js';
 
 /**
  * The page's own policy: everything from this origin, nothing inline (no inline script or style, no eval), no
@@ -70,8 +72,7 @@ const send = (res: Response, file: string): Promise<void> =>
 export const consoleRoutes = (): RouteTable => {
   const dir = consoleDir();
   const assets = new Map([...filesUnder(join(dir, 'assets')), ...vendorFiles()]);
-  const router = routeTable();
-  router.get('/', (_req, res) => send(res, join(dir, 'index.html')));
+  const router = endpointRoutes('/console', [getConsole], { sendPage: (res: Response) => send(res, join(dir, 'index.html')) });
   router.get('/assets/*path', (req, res) => {
     const path = ([] as string[]).concat((req.params as { path?: string | string[] }).path ?? []).join('/');
     const file = assets.get(path);
