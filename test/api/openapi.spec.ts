@@ -2,70 +2,29 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { documentedRoutes, type Who } from '../support/http-api-doc.js';
 import { type Customer, startTestPlatform, type TestPlatform } from '../support/http-platform.js';
 import { afterWrite, type Answer, httpClient, isProblem, uniqueEmail } from './api-client.js';
 
 type Json = any;
-type Who = 'anyone' | 'signed-in' | 'admin';
 
-/** Every route of docs/http-api.md's tables (and the operational routes it names), path templates OpenAPI style. */
-const CONTRACT: readonly [method: string, path: string, who: Who][] = [
-  ['POST', '/api/v1/users', 'anyone'],
-  ['POST', '/api/v1/auth/token', 'anyone'],
-  ['GET', '/api/v1/users/me', 'signed-in'],
-  ['GET', '/api/v1/users/{id}', 'signed-in'],
-  ['PATCH', '/api/v1/users/{id}', 'signed-in'],
-  ['GET', '/.well-known/jwks.json', 'anyone'],
-  ['POST', '/api/v1/products', 'admin'],
-  ['GET', '/api/v1/products', 'anyone'],
-  ['GET', '/api/v1/products/{id}', 'anyone'],
-  ['PUT', '/api/v1/products/{id}/price', 'admin'],
-  ['POST', '/api/v1/products/{id}/stock-adjustments', 'admin'],
-  ['POST', '/api/v1/orders', 'signed-in'],
-  ['GET', '/api/v1/orders/{id}', 'signed-in'],
-  ['GET', '/api/v1/orders', 'signed-in'],
-  ['POST', '/api/v1/orders/{id}/cancel', 'signed-in'],
-  ['POST', '/api/v1/markets', 'admin'],
-  ['GET', '/api/v1/markets', 'anyone'],
-  ['GET', '/api/v1/markets/{id}', 'anyone'],
-  ['POST', '/api/v1/markets/{id}/positions', 'signed-in'],
-  ['GET', '/api/v1/markets/{id}/positions/me', 'signed-in'],
-  ['POST', '/api/v1/markets/{id}/close', 'admin'],
-  ['POST', '/api/v1/markets/{id}/resolve', 'admin'],
-  ['GET', '/api/v1/sagas/{id}', 'admin'],
-  ['GET', '/api/v1/sagas', 'admin'],
-  ['POST', '/api/v1/sagas/{id}/retry', 'admin'],
-  ['GET', '/api/v1/projections', 'admin'],
-  ['GET', '/api/v1/projections/{name}', 'admin'],
-  ['POST', '/api/v1/projections/{name}/rebuild', 'admin'],
-  ['GET', '/api/v1/streams/{stream}', 'admin'],
-  ['GET', '/api/v1/events', 'admin'],
-  ['GET', '/health/live', 'anyone'],
-  ['GET', '/health/ready', 'anyone'],
-  ['GET', '/metrics', 'anyone'],
-  ['GET', '/openapi.json', 'anyone'],
-  ['GET', '/console', 'anyone'],
-];
-
-/** Command routes that take a JSON body. */
-const BODIES = new Set([
-  'POST /api/v1/users',
-  'POST /api/v1/auth/token',
-  'PATCH /api/v1/users/{id}',
-  'POST /api/v1/products',
-  'PUT /api/v1/products/{id}/price',
-  'POST /api/v1/products/{id}/stock-adjustments',
-  'POST /api/v1/orders',
-  'POST /api/v1/orders/{id}/cancel',
-  'POST /api/v1/markets',
-  'POST /api/v1/markets/{id}/positions',
-  'POST /api/v1/markets/{id}/close',
-  'POST /api/v1/markets/{id}/resolve',
-  'POST /api/v1/sagas/{id}/retry',
-]);
-
-/** Commands the contract lets go without a body (read as `{}`). */
-const OPTIONAL_BODIES = new Set(['POST /api/v1/orders/{id}/cancel', 'POST /api/v1/markets/{id}/close', 'POST /api/v1/sagas/{id}/retry']);
+/**
+ * The contract as docs/http-api.md writes it: every route, who may call it, its parameters and statuses (the docs
+ * spec holds the served document to those, both ways). What else the document must say of a route follows from
+ * them: a route that can answer 415 takes a JSON body, one that says "the body, if any, is `{}`" may go without,
+ * 412 means it accepts If-Match, a GET of the API that can answer 503 waits for X-Min-Position, a GET that takes
+ * `?asOf` is one resource (ETag), and a route whose description names `Location` answers it with its first 2xx.
+ */
+const ROUTES = documentedRoutes();
+const CONTRACT: readonly [method: string, path: string, who: Who][] = ROUTES.map(({ method, path, who }) => [method, path, who]);
+const BODIES = new Set(ROUTES.filter((route) => route.statuses.includes('415')).map((route) => route.key));
+const OPTIONAL_BODIES = new Set(ROUTES.filter((route) => route.what.includes('the body, if any, is `{}`')).map((route) => route.key));
+const READ_MODEL_GETS = ROUTES.filter((route) => route.method === 'GET' && route.path.startsWith('/api/') && route.statuses.includes('503')).map((route) => route.path);
+const SINGLE_RESOURCE_GETS = ROUTES.filter((route) => route.method === 'GET' && route.parameters.includes('?asOf')).map((route) => route.path);
+const IF_MATCH = ROUTES.filter((route) => route.statuses.includes('412')).map((route) => route.key);
+const CREATED: Readonly<Record<string, string>> = Object.fromEntries(
+  ROUTES.filter((route) => /`Location[`:]/.test(route.what)).map((route) => [route.key, route.statuses.find((status) => status.startsWith('2'))!]),
+);
 
 /** Response headers (by name, or status and name) the document lists that an answer sends only in some cases, and when. */
 const CONDITIONAL_HEADERS: Readonly<Record<string, string>> = {
@@ -78,40 +37,6 @@ const SERVER_CHECKED_QUERY: Readonly<Record<string, string>> = { cursor: 'a curs
 
 /** Routes whose success the walk through the API cannot bring about, and why. */
 const NO_SUCCESS_IN_WALK: Readonly<Record<string, string>> = { 'POST /api/v1/sagas/{id}/retry': 'only a failed saga can be retried' };
-
-/** GETs that read a read model (X-Min-Position), and those of a single resource (ETag). */
-const READ_MODEL_GETS = [
-  '/api/v1/users/me',
-  '/api/v1/users/{id}',
-  '/api/v1/products',
-  '/api/v1/products/{id}',
-  '/api/v1/orders',
-  '/api/v1/orders/{id}',
-  '/api/v1/markets',
-  '/api/v1/markets/{id}',
-  '/api/v1/markets/{id}/positions/me',
-  '/api/v1/sagas',
-  '/api/v1/sagas/{id}',
-];
-const SINGLE_RESOURCE_GETS = ['/api/v1/users/me', '/api/v1/users/{id}', '/api/v1/products/{id}', '/api/v1/orders/{id}', '/api/v1/markets/{id}', '/api/v1/sagas/{id}'];
-/** Commands on an existing resource: they accept If-Match. */
-const IF_MATCH = [
-  'PATCH /api/v1/users/{id}',
-  'PUT /api/v1/products/{id}/price',
-  'POST /api/v1/products/{id}/stock-adjustments',
-  'POST /api/v1/orders/{id}/cancel',
-  'POST /api/v1/markets/{id}/positions',
-  'POST /api/v1/markets/{id}/close',
-  'POST /api/v1/markets/{id}/resolve',
-];
-/** Command answers that create a resource: Location. */
-const CREATED = {
-  'POST /api/v1/users': '201',
-  'POST /api/v1/products': '201',
-  'POST /api/v1/orders': '202',
-  'POST /api/v1/markets': '201',
-  'POST /api/v1/projections/{name}/rebuild': '202',
-} as const;
 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 const JSON_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'object', 'array', 'null']);
@@ -531,7 +456,7 @@ describe('OpenAPI document (GET /openapi.json)', () => {
       assert.ok(success.length > 0, `${key} has a 2xx answer`);
       const isCommand = method !== 'get' && path.startsWith('/api/v1/') && key !== 'POST /api/v1/auth/token' && !path.startsWith('/api/v1/projections');
       if (isCommand) for (const status of success) assert.ok(responseHeaders(op, status).includes('X-Position'), `${key} ${status}: X-Position`);
-      if (key in CREATED) assert.ok(responseHeaders(op, CREATED[key as keyof typeof CREATED]).includes('Location'), `${key}: Location`);
+      if (key in CREATED) assert.ok(responseHeaders(op, CREATED[key]!).includes('Location'), `${key}: Location`);
       if (op.responses['429']) assert.ok(responseHeaders(op, '429').includes('Retry-After'), `${key}: 429 with Retry-After`);
     }
     assert.ok(operation('POST', '/api/v1/auth/token').responses['429'], 'sign-in documents its limits');

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { z } from 'zod';
 import { ConfigSchema } from '../../src/infrastructure/config/config.js';
 import { startPaymentSimulator } from '../../src/infrastructure/payment-gateway/simulator/payment-simulator.js';
 import { httpClient } from '../api/api-client.js';
+import { documentedRoutes, readRepoFile, ROOT, tables, unquoted } from '../support/http-api-doc.js';
 import { startTestPlatform, type TestPlatform } from '../support/http-platform.js';
 
 /**
@@ -18,32 +18,8 @@ import { startTestPlatform, type TestPlatform } from '../support/http-platform.j
  * every link and reference against the repository itself.
  */
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
+const read = readRepoFile;
 const DOC_PAGES = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((file) => file.endsWith('.md')).map((file) => `docs/${file}`)];
-
-/** The rows of every Markdown table whose header is exactly `columns`, as records (backticks and escapes kept). */
-const tables = (markdown: string, columns: readonly string[]): Record<string, string>[] => {
-  const cells = (line: string) =>
-    line
-      .trim()
-      .replace(/^\||\|$/g, '')
-      .split(/(?<!\\)\|/)
-      .map((cell) => cell.trim());
-  const rows: Record<string, string>[] = [];
-  const lines = markdown.split('\n');
-  for (let index = 0; index < lines.length; index++) {
-    if (!lines[index]!.startsWith('|') || cells(lines[index]!).join('|') !== columns.join('|')) continue;
-    for (index += 2; index < lines.length && lines[index]!.startsWith('|'); index++) {
-      const values = cells(lines[index]!);
-      assert.equal(values.length, columns.length, `a row of ${columns.length} cells: ${lines[index]}`);
-      rows.push(Object.fromEntries(columns.map((column, at) => [column, values[at]!])));
-    }
-  }
-  return rows;
-};
-const unquoted = (cell: string) => cell.replace(/^`|`$/g, '');
-const list = (cell: string) => (cell === '–' ? [] : cell.split(/[\s,]+/).filter(Boolean));
 
 type Json = any;
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
@@ -78,11 +54,10 @@ describe('docs/', function () {
           served.set(`${method.toUpperCase()} ${path}`, { who, parameters: parameters.sort(), statuses: Object.keys(op.responses).sort() });
         }
       documented = new Map();
-      for (const row of tables(read('docs/http-api.md'), ['method', 'path', 'who', 'parameters', 'statuses', 'what'])) {
-        const key = `${row.method} ${unquoted(row.path!)}`;
+      for (const { key, who, parameters, statuses, what } of documentedRoutes()) {
         assert.ok(!documented.has(key), `${key} is documented once`);
-        assert.ok(row.what!.length > 0, `${key} says what it is for`);
-        documented.set(key, { who: row.who!, parameters: list(row.parameters!).sort(), statuses: list(row.statuses!).sort() });
+        assert.ok(what.length > 0, `${key} says what it is for`);
+        documented.set(key, { who, parameters: [...parameters].sort(), statuses: [...statuses].sort() });
       }
     });
     after(() => platform.stop());
