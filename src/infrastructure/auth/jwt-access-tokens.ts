@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 import type { AccessTokenVerifier } from '../http/middleware/auth.js';
-import type { Principal, Role } from '../http/request-context.js';
+import { type Principal, Role } from '../http/request-context.js';
 import { ALG, type KeySource, loadSigningKey, type SigningKey } from './signing-keys.js';
 
 export interface AccessTokenOptions {
@@ -17,7 +17,7 @@ export interface IssuedToken {
   expiresIn: number;
 }
 
-const Claims = z.object({ sub: z.string().min(1), roles: z.array(z.enum(['customer', 'admin', 'service'])) });
+const Claims = z.object({ sub: z.string().min(1), roles: z.array(Role) });
 
 const SERVICE_TOKEN_TTL_SECONDS = 60;
 /** A cached service token is renewed this long before it expires, so it never expires in flight. */

@@ -19,18 +19,13 @@ export type Who = 'anyone' | 'signed-in' | 'admin';
 
 export type ResponseHeader = 'Location' | 'ETag' | 'X-Position' | 'Retry-After';
 
-export const TAGS = {
-  Users: 'Registration and profiles.',
-  Auth: 'Sign-in (ES256 JWT access tokens) and the public keys that verify them.',
-  Products: 'Catalog and inventory.',
-  Orders: 'Orders and the order-fulfilment saga.',
-  Markets: 'Opinion markets (play money), settled by the market-settlement saga.',
-  Sagas: "The saga-status view (admin). The id is the order's or the market's id.",
-  Projections: 'The read models: where each stands, and rebuilds (admin).',
-  Events: 'The event store itself (admin): a stream, `$all` filtered, `$all` followed live.',
-  Operations: 'Health, metrics, this document and the operations console.',
-} as const;
-export type Tag = keyof typeof TAGS;
+/** A group of endpoints in the OpenAPI document, declared once beside them (`tag('Products', 'Catalog and inventory.')`). */
+export interface Tag {
+  name: string;
+  description: string;
+}
+
+export const tag = (name: string, description: string): Tag => ({ name, description });
 
 export interface ResponseSpec {
   description: string;

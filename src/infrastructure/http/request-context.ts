@@ -1,7 +1,11 @@
 import type { Request } from 'express';
+import { z } from 'zod';
 import type { CommandContext } from '../../application/commands/command-context.js';
+import { Role as UserRole } from '../../domain/users/events.js';
 
-export type Role = 'customer' | 'admin' | 'service';
+/** Who a token speaks for: a user's roles, or `service` for one of the platform's own services (enrichment). */
+export const Role = z.enum([...UserRole.options, 'service']);
+export type Role = z.infer<typeof Role>;
 
 export interface Principal {
   userId: string;

@@ -25,9 +25,9 @@ export const moduleRoutes = <Deps>(path: string, endpoints: readonly AnyEndpoint
     endpointRoutes(path, endpoints, deps(container), endpoints.some((spec) => spec.readModel !== undefined) ? { progress: container.get(TOKENS.ReadModelProgress) } : {}),
 });
 
-/** Every endpoint the modules serve, public ones included. */
+/** Every endpoint the modules serve, public ones included, module by module. */
 export const endpointsOf = (modules: readonly PlatformModule[]): AnyEndpoint[] =>
-  modules.flatMap((module) => [...(module.publicRoutes ?? []), ...(module.routes ?? [])].flatMap((routes) => routes.endpoints));
+  modules.flatMap((module) => [...(module.routes ?? []), ...(module.publicRoutes ?? [])].flatMap((routes) => routes.endpoints));
 
 /**
  * One bounded context's contribution to the platform: its bindings, its projections, its routes.

@@ -4,11 +4,13 @@ import { type AllQuery, readAllPage, readStreamPage, type StreamPageQuery } from
 import { openLiveTail, type TailStart } from '../../../application/event-browser/live-tail.js';
 import { type EventStore, InvalidPositionError } from '../../../application/ports/event-store.js';
 import { ok } from '../answer.js';
-import { endpoint, named } from '../endpoint.js';
+import { endpoint, named, tag } from '../endpoint.js';
 import { allCursor, fromAllCursor, fromStreamCursor, streamCursor } from '../event-cursors.js';
 import { badRequest, notFoundProblem } from '../problem.js';
 import { EventItem, EventPage, EventsQuery, EventStreamText, Position, StreamParams, StreamQuery } from '../schemas/event-browser.js';
 import type { ServerSentEvents } from '../server-sent-events.js';
+
+const Events = tag('Events', 'The event store itself (admin): a stream, `$all` filtered, `$all` followed live.');
 
 export interface EventBrowserDeps {
   events: EventStore;
@@ -35,7 +37,7 @@ export const readStream = endpoint({
   summary: "A stream's events, a page at a time",
   description:
     'Forwards from `fromRevision` (the start when absent) or backwards (from the end when absent). `nextCursor`, sent back as `cursor`, goes on in the same direction; it is `null` once the page reached the end of the stream.',
-  tags: ['Events'],
+  tags: [Events],
   who: 'admin',
   params: StreamParams,
   query: StreamQuery,
@@ -82,7 +84,7 @@ export const readEvents = endpoint({
   summary: '`$all` in position order, filtered, a page at a time or followed live',
   description:
     'A page of `$all` from `fromPosition` (included), filtered by event type, stream prefix and correlation id. The correlation id is matched over at most 10,000 events a page: a page cut short there has fewer items and a `nextCursor` that goes on. With `Accept: text/event-stream` the answer follows `$all` live as server-sent events (`id:` the position, `data:` the item): from `fromPosition` or `cursor` when given, else from the head (only what comes next); a reconnecting client that sends `Last-Event-ID: <position>` gets only the events after it.',
-  tags: ['Events'],
+  tags: [Events],
   who: 'admin',
   query: EventsQuery,
   responses: {

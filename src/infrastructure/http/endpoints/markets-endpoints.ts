@@ -5,9 +5,11 @@ import { MAX_OUTCOMES, MAX_STAKE, MIN_OUTCOMES } from '../../../domain/markets/m
 import type { ResourceHistory } from '../../../projections/time-travel/resource-history.js';
 import { commandAnswer, ok } from '../answer.js';
 import { notFoundAsOf } from '../as-of.js';
-import { endpoint, idParam, named } from '../endpoint.js';
+import { endpoint, idParam, named, tag } from '../endpoint.js';
 import { notFoundProblem } from '../problem.js';
 import { ListQuery, page, plainText } from '../schemas/common.js';
+
+const Markets = tag('Markets', 'Opinion markets (play money), settled by the market-settlement saga.');
 
 export interface MarketsDeps {
   markets: MarketsService;
@@ -80,7 +82,7 @@ export const createMarket = endpoint({
   method: 'post',
   path: '/api/v1/markets',
   summary: 'Open a market',
-  tags: ['Markets'],
+  tags: [Markets],
   who: 'admin',
   body: CreateMarketBody,
   responses: {
@@ -100,7 +102,7 @@ export const listMarkets = endpoint({
   method: 'get',
   path: '/api/v1/markets',
   summary: 'List markets',
-  tags: ['Markets'],
+  tags: [Markets],
   who: 'anyone',
   query: MarketListQuery,
   readModel: 'markets',
@@ -116,7 +118,7 @@ export const getMarket = endpoint({
   method: 'get',
   path: '/api/v1/markets/{id}',
   summary: 'A market, with its pools and probabilities',
-  tags: ['Markets'],
+  tags: [Markets],
   who: 'anyone',
   params: marketPath,
   timeTravel: true,
@@ -139,7 +141,7 @@ export const placePosition = endpoint({
   method: 'post',
   path: '/api/v1/markets/{id}/positions',
   summary: 'Stake on an outcome',
-  tags: ['Markets'],
+  tags: [Markets],
   who: 'signed-in',
   params: marketPath,
   body: PlacePositionBody,
@@ -162,7 +164,7 @@ export const getMyPositions = endpoint({
   method: 'get',
   path: '/api/v1/markets/{id}/positions/me',
   summary: 'Your positions in a market',
-  tags: ['Markets'],
+  tags: [Markets],
   who: 'signed-in',
   params: marketPath,
   readModel: 'markets',
@@ -184,7 +186,7 @@ export const closeMarket = endpoint({
   path: '/api/v1/markets/{id}/close',
   summary: 'Close a market to new positions',
   description: 'The body, if any, must be `{}`.',
-  tags: ['Markets'],
+  tags: [Markets],
   who: 'admin',
   params: marketPath,
   body: CloseMarketBody,
@@ -206,7 +208,7 @@ export const resolveMarket = endpoint({
   summary: 'Resolve a market',
   description:
     'Pays parimutuel through the market-settlement saga: each winning position gets `floor(stake * totalPool / winningPool)`; if nobody backed the winner, every stake is returned.',
-  tags: ['Markets'],
+  tags: [Markets],
   who: 'admin',
   params: marketPath,
   body: ResolveMarketBody,

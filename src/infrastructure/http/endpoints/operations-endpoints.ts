@@ -2,7 +2,9 @@ import type { Response } from 'express';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { type JsonText, ok } from '../answer.js';
-import { endpoint, named } from '../endpoint.js';
+import { endpoint, named, tag } from '../endpoint.js';
+
+const Operations = tag('Operations', 'Health, metrics, this document and the operations console.');
 
 /** One thing readiness waits for: the event store answers, the projections have caught up, a role answers. */
 export interface ReadinessCheck {
@@ -28,7 +30,7 @@ export const getLiveness = endpoint({
   method: 'get',
   path: '/health/live',
   summary: 'Liveness: 200 as soon as the process serves',
-  tags: ['Operations'],
+  tags: [Operations],
   who: 'anyone',
   responses: { 200: { description: 'Alive.', schema: HealthLiveResponse } },
   handle: () => () => ok({ status: 'ok' }),
@@ -39,7 +41,7 @@ export const getReadiness = endpoint({
   method: 'get',
   path: '/health/ready',
   summary: 'Readiness: every dependency answers and every projection has caught up once since boot',
-  tags: ['Operations'],
+  tags: [Operations],
   who: 'anyone',
   responses: {
     200: { description: 'Ready.', schema: HealthReadyResponse },
@@ -71,7 +73,7 @@ export const getMetrics = endpoint({
   method: 'get',
   path: '/metrics',
   summary: 'Prometheus metrics',
-  tags: ['Operations'],
+  tags: [Operations],
   who: 'anyone',
   responses: {
     200: { description: 'Prometheus text exposition format.', schema: z.string(), contentType: 'text/plain; version=0.0.4; charset=utf-8' },
@@ -88,7 +90,7 @@ export const getOpenApiDocument = endpoint({
   method: 'get',
   path: '/openapi.json',
   summary: 'This document',
-  tags: ['Operations'],
+  tags: [Operations],
   who: 'anyone',
   responses: { 200: { description: 'The OpenAPI 3.1 document of every route.', schema: OpenApiDocumentResponse } },
   handle:
@@ -103,7 +105,7 @@ export const getConsole = endpoint({
   summary: 'The operations console: an HTML page on which an admin signs in',
   description:
     'Sagas and their steps, dead letters, projections and their rebuilds, the event browser and time travel, on the admin routes above. Every role serves the page and its files (under `/console/assets/`), with a Content-Security-Policy of their own.',
-  tags: ['Operations'],
+  tags: [Operations],
   who: 'anyone',
   responses: { 200: { description: 'The page.', schema: z.string(), contentType: 'text/html; charset=utf-8' } },
   handle:

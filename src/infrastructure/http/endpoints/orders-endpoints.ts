@@ -7,10 +7,12 @@ import { MAX_ITEMS, MAX_QUANTITY } from '../../../domain/orders/order-lines.js';
 import type { ResourceHistory } from '../../../projections/time-travel/resource-history.js';
 import { commandAnswer, ok } from '../answer.js';
 import { notFoundAsOf } from '../as-of.js';
-import { endpoint, idParam, named } from '../endpoint.js';
+import { endpoint, idParam, named, tag } from '../endpoint.js';
 import { isAdmin } from '../middleware/auth.js';
 import type { Principal } from '../request-context.js';
 import { ListQuery, Money, page } from '../schemas/common.js';
+
+const Orders = tag('Orders', 'Orders and the order-fulfilment saga.');
 
 export interface OrdersDeps {
   orders: OrdersService;
@@ -79,7 +81,7 @@ export const placeOrder = endpoint({
   path: '/api/v1/orders',
   summary: 'Place an order',
   description: 'Prices are taken from the catalog. The order-fulfilment saga reserves the stock, charges `paymentToken` and confirms the order, or cancels it.',
-  tags: ['Orders'],
+  tags: [Orders],
   who: 'signed-in',
   body: PlaceOrderBody,
   responses: {
@@ -99,7 +101,7 @@ export const listOrders = endpoint({
   method: 'get',
   path: '/api/v1/orders',
   summary: 'List your orders (an admin: every order)',
-  tags: ['Orders'],
+  tags: [Orders],
   who: 'signed-in',
   query: OrderListQuery,
   readModel: 'orders',
@@ -117,7 +119,7 @@ export const getOrder = endpoint({
   method: 'get',
   path: '/api/v1/orders/{id}',
   summary: 'An order (owner or admin)',
-  tags: ['Orders'],
+  tags: [Orders],
   who: 'signed-in',
   params: orderPath,
   timeTravel: true,
@@ -141,7 +143,7 @@ export const cancelOrder = endpoint({
   path: '/api/v1/orders/{id}/cancel',
   summary: 'Cancel an order (owner or admin)',
   description: 'Cancelling a confirmed order refunds the payment and returns the stock. The body, if any, must be `{}`.',
-  tags: ['Orders'],
+  tags: [Orders],
   who: 'signed-in',
   params: orderPath,
   body: CancelOrderBody,

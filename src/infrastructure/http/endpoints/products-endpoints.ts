@@ -5,8 +5,10 @@ import type { UserDirectory, UserSummary } from '../../../application/ports/user
 import type { ResourceHistory } from '../../../projections/time-travel/resource-history.js';
 import { commandAnswer, jsonOnce, ok } from '../answer.js';
 import { notFoundAsOf } from '../as-of.js';
-import { endpoint, idParam, named } from '../endpoint.js';
+import { endpoint, idParam, named, tag } from '../endpoint.js';
 import { ListQuery, Money, page, plainText } from '../schemas/common.js';
+
+const Products = tag('Products', 'Catalog and inventory.');
 
 export interface ProductsDeps {
   products: ProductsService;
@@ -78,7 +80,7 @@ export const createProduct = endpoint({
   method: 'post',
   path: '/api/v1/products',
   summary: 'Add a product to the catalog',
-  tags: ['Products'],
+  tags: [Products],
   who: 'admin',
   body: CreateProductBody,
   responses: { 201: created, 409: { description: 'A product with this sku exists.' } },
@@ -95,7 +97,7 @@ export const listProducts = endpoint({
   method: 'get',
   path: '/api/v1/products',
   summary: 'List products (`q` matches name or sku)',
-  tags: ['Products'],
+  tags: [Products],
   who: 'anyone',
   query: ProductListQuery,
   readModel: 'products',
@@ -114,7 +116,7 @@ export const getProduct = endpoint({
   path: '/api/v1/products/{id}',
   summary: 'A product, with its stock',
   description: '`createdBy` comes from the users API (cached); it is `null` when that call fails.',
-  tags: ['Products'],
+  tags: [Products],
   who: 'anyone',
   params: productPath,
   timeTravel: true,
@@ -137,7 +139,7 @@ export const changeProductPrice = endpoint({
   method: 'put',
   path: '/api/v1/products/{id}/price',
   summary: "Change a product's price",
-  tags: ['Products'],
+  tags: [Products],
   who: 'admin',
   params: productPath,
   body: ChangePriceBody,
@@ -156,7 +158,7 @@ export const adjustProductStock = endpoint({
   method: 'post',
   path: '/api/v1/products/{id}/stock-adjustments',
   summary: "Adjust a product's stock on hand",
-  tags: ['Products'],
+  tags: [Products],
   who: 'admin',
   params: productPath,
   body: AdjustStockBody,

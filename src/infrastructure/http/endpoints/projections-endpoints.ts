@@ -3,8 +3,10 @@ import { z } from 'zod';
 import { RebuildAbandonedError, type ProjectionInfo, type ProjectionStatus } from '../../../projections/projection-runner.js';
 import { type ProjectionSupervisor, UnknownProjectionError } from '../../../projections/projection-supervisor.js';
 import { ok } from '../answer.js';
-import { endpoint, named } from '../endpoint.js';
+import { endpoint, named, tag } from '../endpoint.js';
 import { notFoundProblem, serviceUnavailable } from '../problem.js';
+
+const Projections = tag('Projections', 'The read models: where each stands, and rebuilds (admin).');
 
 export interface ProjectionsDeps {
   projections: ProjectionSupervisor;
@@ -65,7 +67,7 @@ export const listProjections = endpoint({
   method: 'get',
   path: '/api/v1/projections',
   summary: 'Where each read model stands',
-  tags: ['Projections'],
+  tags: [Projections],
   who: 'admin',
   responses: { 200: { description: 'Every projection, with the progress of any rebuild.', schema: ProjectionListResponse } },
   handle:
@@ -79,7 +81,7 @@ export const getProjection = endpoint({
   method: 'get',
   path: '/api/v1/projections/{name}',
   summary: 'Where one read model stands (follow a rebuild here)',
-  tags: ['Projections'],
+  tags: [Projections],
   who: 'admin',
   params: projectionPath,
   responses: { 200: { description: 'The projection.', schema: ProjectionResponse }, 404: { description: 'No projection of this name.' } },
@@ -100,7 +102,7 @@ export const rebuildProjection = endpoint({
   summary: 'Rebuild a read model',
   description:
     'The read model is rebuilt beside the live one, which keeps serving, and swapped in once caught up. Asked again while it runs, it joins the running rebuild. Follow it at `Location`. Where projectors take turns under leases (Redis), a projector that does not hold the projection hands the request to the one that does, which starts it at its next lease renewal.',
-  tags: ['Projections'],
+  tags: [Projections],
   who: 'admin',
   params: projectionPath,
   responses: {

@@ -6,8 +6,10 @@ import type { AsOf } from '../../../projections/time-travel/as-of.js';
 import type { ResourceHistory } from '../../../projections/time-travel/resource-history.js';
 import { commandAnswer, ok } from '../answer.js';
 import { notFoundAsOf } from '../as-of.js';
-import { endpoint, idParam, named } from '../endpoint.js';
+import { endpoint, idParam, named, tag } from '../endpoint.js';
 import { ListQuery, page } from '../schemas/common.js';
+
+const Sagas = tag('Sagas', "The saga-status view (admin). The id is the order's or the market's id.");
 
 export interface SagasDeps {
   sagas: SagasService;
@@ -59,7 +61,7 @@ export const getSaga = endpoint({
   method: 'get',
   path: '/api/v1/sagas/{id}',
   summary: "A saga's status and steps",
-  tags: ['Sagas'],
+  tags: [Sagas],
   who: 'admin',
   params: sagaPath,
   timeTravel: true,
@@ -80,7 +82,7 @@ export const listSagas = endpoint({
   method: 'get',
   path: '/api/v1/sagas',
   summary: 'List sagas',
-  tags: ['Sagas'],
+  tags: [Sagas],
   who: 'admin',
   query: SagaListQuery,
   readModel: 'sagas',
@@ -97,7 +99,7 @@ export const retrySaga = endpoint({
   path: '/api/v1/sagas/{id}/retry',
   summary: "Run a saga's failed steps again",
   description: 'A step whose attempts ran out (a dead letter) makes its saga `failed`; this runs every such step again. The body, if any, must be `{}`.',
-  tags: ['Sagas'],
+  tags: [Sagas],
   who: 'admin',
   params: sagaPath,
   body: RetrySagaBody,

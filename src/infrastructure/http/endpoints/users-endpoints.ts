@@ -3,16 +3,20 @@ import type { RateLimiter } from '../../../application/ports/rate-limiter.js';
 import type { SignIn } from '../../../application/users/sign-in.js';
 import { type UserRecord, userRecordOf, type UsersService } from '../../../application/users/users-service.js';
 import type { AsOf } from '../../../projections/time-travel/as-of.js';
+import { Role } from '../../../domain/users/events.js';
 import type { ResourceHistory } from '../../../projections/time-travel/resource-history.js';
 import type { JwtAccessTokens } from '../../auth/jwt-access-tokens.js';
 import { type Answer, commandAnswer, ok } from '../answer.js';
 import { notFoundAsOf } from '../as-of.js';
-import { endpoint, idParam, named } from '../endpoint.js';
+import { endpoint, idParam, named, tag } from '../endpoint.js';
 import { isAdmin } from '../middleware/auth.js';
 import { clientAddress, rateLimit, tooManyRequests } from '../middleware/rate-limit.js';
 import { unauthorized } from '../problem.js';
 import type { Principal } from '../request-context.js';
 import { plainText } from '../schemas/common.js';
+
+const Users = tag('Users', 'Registration and profiles.');
+const Auth = tag('Auth', 'Sign-in (ES256 JWT access tokens) and the public keys that verify them.');
 
 export interface UsersDeps {
   users: UsersService;
@@ -41,7 +45,7 @@ const RenameUserBody = named('RenameUserBody', z.strictObject({ name: Name }));
 
 const UserResponse = named(
   'User',
-  z.object({ id: z.string(), email: z.string(), name: z.string(), roles: z.array(z.enum(['customer', 'admin'])), createdAt: z.string() }),
+  z.object({ id: z.string(), email: z.string(), name: z.string(), roles: z.array(Role), createdAt: z.string() }),
 );
 const RegisteredUserResponse = named('RegisteredUser', UserResponse.omit({ createdAt: true }));
 const TokenResponse = named('Token', z.object({ accessToken: z.string(), tokenType: z.literal('Bearer'), expiresIn: z.number().int() }));
@@ -85,7 +89,7 @@ export const registerUser = endpoint({
   method: 'post',
   path: '/api/v1/users',
   summary: 'Register a customer',
-  tags: ['Users'],
+  tags: [Users],
   who: 'anyone',
   body: RegisterUserBody,
   responses: {
@@ -106,7 +110,7 @@ export const getCurrentUser = endpoint({
   method: 'get',
   path: '/api/v1/users/me',
   summary: 'The signed-in user',
-  tags: ['Users'],
+  tags: [Users],
   who: 'signed-in',
   timeTravel: true,
   readModel: 'users',
@@ -125,7 +129,7 @@ export const getUser = endpoint({
   method: 'get',
   path: '/api/v1/users/{id}',
   summary: 'A user (self or admin)',
-  tags: ['Users'],
+  tags: [Users],
   who: 'signed-in',
   params: userPath,
   allow: mayRead,
@@ -143,7 +147,7 @@ export const renameUser = endpoint({
   method: 'patch',
   path: '/api/v1/users/{id}',
   summary: 'Rename yourself',
-  tags: ['Users'],
+  tags: [Users],
   who: 'signed-in',
   params: userPath,
   allow: (principal, { id }) => principal.userId === id,
@@ -166,7 +170,7 @@ export const issueToken = endpoint({
   method: 'post',
   path: '/api/v1/auth/token',
   summary: 'Sign in: an access token for an email and password',
-  tags: ['Auth'],
+  tags: [Auth],
   who: 'anyone',
   guards: ({ perAddress }: AuthDeps) => [rateLimit(perAddress, clientAddress)],
   body: TokenRequestBody,
@@ -200,7 +204,7 @@ export const getJwks = endpoint({
   method: 'get',
   path: '/.well-known/jwks.json',
   summary: 'The public keys access tokens are signed with',
-  tags: ['Auth'],
+  tags: [Auth],
   who: 'anyone',
   responses: { 200: { description: 'A JWK set (ES256, P-256); cacheable for 5 minutes.', schema: JwksResponse } },
   handle:

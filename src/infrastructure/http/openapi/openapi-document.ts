@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
-import { type AnyEndpoint, type Method, namedSchemas, type ResponseHeader, type ResponseSpec, TAGS, type Tag, type Who } from '../endpoint.js';
+import { type AnyEndpoint, type Method, namedSchemas, type ResponseHeader, type ResponseSpec, type Tag, type Who } from '../endpoint.js';
 import { Money } from '../schemas/common.js';
 import { AsOfQuery } from '../schemas/time-travel.js';
 import { ProblemDocument } from './schemas.js';
@@ -287,6 +287,17 @@ const conventionalAnswers = (route: RouteSpec): [number, Fragment][] => {
   return answers;
 };
 
+/** The endpoints' tags, in the order they first appear; one name, one description. */
+const tagsOf = (endpoints: readonly AnyEndpoint[]): Tag[] => {
+  const tags = new Map<string, Tag>();
+  for (const tag of endpoints.flatMap((endpoint) => endpoint.tags as readonly Tag[])) {
+    const known = tags.get(tag.name);
+    if (known !== undefined && known.description !== tag.description) throw new Error(`tag ${tag.name} is described twice`);
+    tags.set(tag.name, { name: tag.name, description: tag.description });
+  }
+  return [...tags.values()];
+};
+
 /** Builds the document; throws when the endpoints contradict each other (so a spec, not a client, finds out). */
 export const buildOpenApiDocument = (endpoints: readonly AnyEndpoint[], named: Readonly<Record<string, z.ZodType>> = componentSchemas()): OpenApiDocument => {
   const catalog = endpoints.map(routeSpecOf);
@@ -379,7 +390,7 @@ export const buildOpenApiDocument = (endpoints: readonly AnyEndpoint[], named: R
       operationId: route.operationId,
       summary: route.summary,
       ...(route.description === undefined ? {} : { description: route.description }),
-      tags: [...route.tags],
+      tags: route.tags.map((tag) => tag.name),
       security: SECURITY[route.security],
       ...(route.security === 'admin' ? { 'x-required-role': 'admin' } : {}),
       parameters,
@@ -402,7 +413,7 @@ export const buildOpenApiDocument = (endpoints: readonly AnyEndpoint[], named: R
         'Lists take `limit` (1..100, default 20) and `cursor` and answer `{ items, nextCursor }`.',
       ].join('\n\n'),
     },
-    tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
+    tags: tagsOf(endpoints),
     paths,
     components: {
       schemas: Object.fromEntries(Object.entries(schemas).sort(([a], [b]) => a.localeCompare(b))),
