@@ -4,6 +4,7 @@ import type { EventRegistry } from '../events/event-registry.js';
 import { type AppendResult, type EventData, type EventStore, WrongExpectedVersionError } from '../ports/event-store.js';
 import type { CommandContext } from './command-context.js';
 import { type Decisions, decideInOrder, type ExpectedState, PreconditionFailedError, type ToDecide } from './decide-in-order.js';
+import { IdempotencyKeyReusedError, noteRequest, type RecordedRequest, type RequestKeys, requestEventId, requestMetadata } from './request-keys.js';
 import { StateCache } from './state-cache.js';
 import { StreamBatches } from './stream-batches.js';
 import { newId } from '../ids.js';
@@ -54,7 +55,13 @@ const REFUSED: Readonly<Record<DomainError['kind'], CommandOutcome>> = {
   rule_violated: 'refused_rule_violated',
 };
 const outcomeOf = (error: unknown): CommandOutcome =>
-  error instanceof DomainError ? REFUSED[error.kind] : error instanceof PreconditionFailedError ? 'precondition_failed' : 'failed';
+  error instanceof DomainError
+    ? REFUSED[error.kind]
+    : error instanceof PreconditionFailedError
+      ? 'precondition_failed'
+      : error instanceof IdempotencyKeyReusedError
+        ? 'refused_rule_violated'
+        : 'failed';
 const typeOf = (command: unknown): string => {
   const type = (command as { type?: unknown } | null)?.type;
   return typeof type === 'string' ? type : 'unknown';
@@ -79,6 +86,14 @@ interface Base<State> {
   state: State;
   revision: bigint;
   position: bigint;
+  keys: RequestKeys;
+}
+
+/** What one processing of a batch leaves to finish: the repeats being answered, and the commands to process after it. */
+interface Leftovers<Pending> {
+  replays: Promise<void>[];
+  /** A second command of the batch under a key another of it has: processed once the first has settled, so a repeat. */
+  deferred: Pending[];
 }
 
 /**
@@ -90,6 +105,13 @@ interface Base<State> {
  * own refusal, which leaves the others alone, or its events, the revision after them and its last event's position.
  * The first attempt decides on the cached state without reading the stream; the append's expected revision tells
  * whether that state was current.
+ *
+ * A command that carries a request's identity (its Idempotency-Key) records the key with its events and derives their
+ * ids from it. When the stream already records the key, whatever state it is decided on, the command is a repeat of
+ * a request that was applied (its answer may never have reached the caller): nothing is decided or appended, and it is
+ * answered as the first attempt was, from the stream as it stood after that attempt's events; another body under the
+ * same key is refused (IdempotencyKeyReusedError). The state a command is decided on always knows every key recorded
+ * up to its revision, and an append at that revision fails when anything was appended since.
  */
 export class CommandHandler {
   /** One set of stream batches per decider, keyed by the decider itself (a stream belongs to one decider). */
@@ -131,14 +153,36 @@ export class CommandHandler {
     let state = (cached?.state as State | undefined) ?? decider.initialState();
     let revision = cached?.revision ?? -1n;
     let position = cached?.position ?? 0n;
+    const keys: RequestKeys = cached?.keys ?? new Map();
     const newer = await this.store.readStream(stream, { fromRevision: revision + 1n });
     for (const recorded of newer) {
       state = decider.evolve(state, this.registry.decode<Event>(recorded));
       revision = recorded.revision;
       position = recorded.position;
+      noteRequest(keys, recorded);
     }
-    if (newer.length > 0) this.cache.set(stream, { state, revision, position });
-    return { state, revision, position };
+    if (newer.length > 0) this.cache.set(stream, { state, revision, position, keys });
+    return { state, revision, position, keys };
+  }
+
+  /**
+   * The answer the first attempt of the request `context` carries got on this stream, when the stream records its key
+   * (else undefined), as handle() answers a repeat; IdempotencyKeyReusedError when that attempt had another body. For
+   * a service that does something before its command (claims a unique value) which a repeat must not do again. A
+   * stream that records a request has its events, so its aggregate exists.
+   */
+  async repeatOf<State, Event extends DomainEvent>(
+    decider: Decider<State, unknown, Event>,
+    stream: string,
+    context: CommandContext,
+  ): Promise<CommandResult<StateAfter<State, 'existing'>, Event> | undefined> {
+    const identity = context.idempotency;
+    if (!identity) return undefined;
+    const base = await this.load(decider, stream);
+    const earlier = base.keys.get(identity.key);
+    if (!earlier) return undefined;
+    if (earlier.fingerprint !== identity.fingerprint) throw new IdempotencyKeyReusedError();
+    return (await this.replayOf(decider, stream, base, earlier, context)) as CommandResult<StateAfter<State, 'existing'>, Event>;
   }
 
   private batchesOf<State, Command, Event extends DomainEvent>(decider: Decider<State, Command, Event>): StreamBatches<Pending<State, Command, Event>> {
@@ -156,12 +200,72 @@ export class CommandHandler {
     stream: string,
     commands: Pending<State, Command, Event>[],
   ): Promise<void> {
+    const leftovers: Leftovers<Pending<State, Command, Event>> = { replays: [], deferred: [] };
     try {
-      if (!(await this.fromCache(decider, stream, commands))) await this.fromStream(decider, stream, commands);
+      const cached = this.cache.get(stream) as Base<State> | undefined;
+      const fresh = cached ? this.withoutRepeats(decider, stream, cached, commands, leftovers) : commands;
+      if (fresh.length > 0 && !(await this.fromCache(decider, stream, fresh))) await this.fromStream(decider, stream, fresh, leftovers);
     } catch (error) {
       // Settling twice is harmless: whatever was answered already stays answered (and is not reported again).
       for (const pending of commands) this.reject(pending, error);
+      leftovers.deferred = [];
     }
+    await Promise.all(leftovers.replays);
+    if (leftovers.deferred.length > 0) await this.process(decider, stream, leftovers.deferred);
+  }
+
+  /**
+   * The commands that are not repeats of a request `base` records: a repeat is answered as its first attempt was (or
+   * refused, for another body), and a second command under a key already among the batch is deferred.
+   */
+  private withoutRepeats<State, Command, Event extends DomainEvent>(
+    decider: Decider<State, Command, Event>,
+    stream: string,
+    base: Base<State>,
+    commands: Pending<State, Command, Event>[],
+    leftovers: Leftovers<Pending<State, Command, Event>>,
+  ): Pending<State, Command, Event>[] {
+    const keysOfBatch = new Set<string>();
+    return commands.filter((pending) => {
+      const identity = pending.context.idempotency;
+      if (!identity) return true;
+      const earlier = base.keys.get(identity.key);
+      if (earlier && earlier.fingerprint !== identity.fingerprint) this.reject(pending, new IdempotencyKeyReusedError());
+      else if (earlier)
+        leftovers.replays.push(
+          this.replayOf(decider, stream, base, earlier, pending.context).then(
+            (result) => {
+              pending.resolve(result);
+              this.report(pending, 'accepted');
+            },
+            (error: unknown) => this.reject(pending, error),
+          ),
+        );
+      else if (keysOfBatch.has(identity.key)) leftovers.deferred.push(pending);
+      else {
+        keysOfBatch.add(identity.key);
+        return true;
+      }
+      return false;
+    });
+  }
+
+  /** The answer of a request's first attempt: the stream as it stood after that attempt's last event. */
+  private async replayOf<State, Event extends DomainEvent>(
+    decider: Decider<State, unknown, Event>,
+    stream: string,
+    base: Base<State>,
+    earlier: RecordedRequest,
+    context: CommandContext,
+  ): Promise<CommandResult<State, Event>> {
+    let state = base.state;
+    if (earlier.revision !== base.revision) {
+      state = decider.initialState();
+      for (const recorded of await this.store.readStream(stream, { maxCount: Number(earlier.revision) + 1 }))
+        state = decider.evolve(state, this.registry.decode<Event>(recorded));
+    }
+    context.idempotency?.onReplay?.();
+    return { state, events: [], revision: earlier.revision, position: earlier.position };
   }
 
   /**
@@ -194,10 +298,13 @@ export class CommandHandler {
     decider: Decider<State, Command, Event>,
     stream: string,
     commands: Pending<State, Command, Event>[],
+    leftovers: Leftovers<Pending<State, Command, Event>>,
   ): Promise<void> {
     let unsettled = commands;
     for (let attempt = 1; unsettled.length > 0; attempt++) {
       const base = await this.load(decider, stream);
+      unsettled = this.withoutRepeats(decider, stream, base, unsettled, leftovers);
+      if (unsettled.length === 0) return;
       const { decided, refused } = this.decide(decider, stream, base, unsettled);
       for (const { index, error } of refused) this.reject(unsettled[index]!, error);
       try {
@@ -246,13 +353,16 @@ export class CommandHandler {
   ): Promise<void> {
     const events = decided.flatMap((decision) => decision.encoded);
     const appended = events.length === 0 ? undefined : await this.appendTimed(stream, events, base.revision < 0n ? 'no_stream' : base.revision);
-    if (appended) this.cache.set(stream, { state: decided[decided.length - 1]!.state, revision: appended.nextExpectedRevision, position: appended.position });
+    if (appended)
+      this.cache.set(stream, { state: decided[decided.length - 1]!.state, revision: appended.nextExpectedRevision, position: appended.position, keys: base.keys });
     let position = base.position;
     let appendedSoFar = 0;
     for (const { index, events: own, state, revision } of decided) {
       appendedSoFar += own.length;
       if (appended && own.length > 0) position = appended.positions?.[appendedSoFar - 1] ?? appended.position;
       const pending = commands[index]!;
+      const identity = pending.context.idempotency;
+      if (identity && own.length > 0) base.keys.set(identity.key, { fingerprint: identity.fingerprint, revision, position });
       pending.resolve({ state, events: own, revision, position });
       this.report(pending, 'accepted');
     }
@@ -273,10 +383,11 @@ export class CommandHandler {
   }
 
   private encode<State, Command, Event extends DomainEvent>(events: readonly Event[], { context, eventIds }: Pending<State, Command, Event>): EventData[] {
+    const identity = context.idempotency;
     return events.map((event, index) => {
       const { data, schemaVersion } = this.registry.encode(event.type, event.data);
       return {
-        id: eventIds?.(index) ?? newId(),
+        id: eventIds?.(index) ?? (identity ? requestEventId(identity, index) : newId()),
         type: event.type,
         data,
         metadata: {
@@ -284,6 +395,7 @@ export class CommandHandler {
           causationId: context.causationId ?? context.correlationId,
           ...(context.userId === undefined ? {} : { userId: context.userId }),
           ...(context.traceparent === undefined ? {} : { traceparent: context.traceparent }),
+          ...requestMetadata(identity),
           schemaVersion,
         },
       };

@@ -1,3 +1,5 @@
+import type { RequestKeys } from './request-keys.js';
+
 /**
  * Folded states of recently handled streams, so a command reads only the events appended since.
  * Streams only grow, so a cached state is never wrong, only behind; the append's expected revision
@@ -7,6 +9,8 @@ export interface CachedState {
   state: unknown;
   revision: bigint;
   position: bigint;
+  /** The requests recorded in the stream, complete up to `revision`. */
+  keys: RequestKeys;
 }
 
 export class StateCache {

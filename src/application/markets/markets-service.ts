@@ -5,7 +5,7 @@ import type { CommandContext } from '../commands/command-context.js';
 import type { CommandHandler } from '../commands/command-handler.js';
 import type { FindQuery, Page, ReadDocument, ReadStore } from '../ports/read-store.js';
 import { type MarketView, marketViewOf } from './market-view.js';
-import { newId } from '../ids.js';
+import { resourceId } from '../commands/request-keys.js';
 
 export interface MarketChange {
   market: MarketView;
@@ -51,7 +51,7 @@ export class MarketsService {
   ) {}
 
   create(input: NewMarket, context: CommandContext & { userId: string }): Promise<MarketChange> {
-    const marketId = newId();
+    const marketId = resourceId(context, 'market');
     return this.execute(
       marketId,
       'new',
@@ -66,7 +66,7 @@ export class MarketsService {
     context: CommandContext & { userId: string },
     expectedRevision?: bigint,
   ): Promise<PlacedPosition> {
-    const positionId = newId();
+    const positionId = resourceId(context, 'position');
     const command: MarketCommand = {
       type: 'PlacePosition',
       data: { positionId, userId: context.userId, outcome: input.outcome, stake: input.stake, now: this.instant() },

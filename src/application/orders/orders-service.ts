@@ -8,7 +8,7 @@ import type { CommandContext } from '../commands/command-context.js';
 import type { CommandHandler } from '../commands/command-handler.js';
 import type { FindQuery, Page, ReadDocument, ReadStore, Scalar } from '../ports/read-store.js';
 import { type OrderView, orderViewOf } from './order-view.js';
-import { newId } from '../ids.js';
+import { resourceId } from '../commands/request-keys.js';
 
 export interface OrderChange {
   order: OrderView;
@@ -49,7 +49,7 @@ export class OrdersService {
 
   /** Prices every line from the catalog as it stands now: the product streams are the truth, not the read model. */
   async place(input: NewOrder, context: CommandContext & { userId: string }): Promise<OrderChange> {
-    const orderId = newId();
+    const orderId = resourceId(context, 'order');
     const items = await Promise.all(
       input.items.map(async ({ productId, quantity }) => ({ productId, quantity, unitPrice: await this.currentPrice(productId) })),
     );

@@ -13,6 +13,12 @@ export interface EventMetadata {
   causationId: string;
   userId?: string;
   traceparent?: string;
+  /**
+   * The idempotency key of the request whose command appended the event (hashed with its caller and URL), and the
+   * fingerprint of that request's body: a repeat of the request finds them here (see commands/request-keys.ts).
+   */
+  idempotencyKey?: string;
+  requestFingerprint?: string;
   /** Version of the event's payload schema, for upcasting on read. */
   schemaVersion?: number;
 }

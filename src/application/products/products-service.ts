@@ -7,7 +7,9 @@ import type { CommandHandler } from '../commands/command-handler.js';
 import type { FindQuery, Page, ReadDocument, ReadStore } from '../ports/read-store.js';
 import type { UniqueClaims } from '../uniqueness/unique-claims.js';
 import { type ProductView, productViewOf } from './product-view.js';
-import { newId } from '../ids.js';
+import { resourceId } from '../commands/request-keys.js';
+import type { CommandResult } from '../commands/command-handler.js';
+import type { Product } from '../../domain/products/product.js';
 
 export interface ProductChange {
   product: ProductView;
@@ -28,6 +30,12 @@ const skuKey = (sku: string) => sku.trim().toLowerCase();
 /** A `products` document (the read model's, or one as it stood): the product as the API shows it, plus `createdAt`. */
 export const productOf = (document: ReadDocument): ProductView => document as unknown as ProductView;
 
+const changeOf = (result: CommandResult<Product, unknown>): ProductChange => ({
+  product: productViewOf(result.state, result.revision),
+  revision: result.revision,
+  position: result.position,
+});
+
 /** Catalog and inventory use cases: commands on the product aggregate, queries on its read model. */
 export class ProductsService {
   constructor(
@@ -36,8 +44,11 @@ export class ProductsService {
     private readonly readStore: ReadStore,
   ) {}
 
+  /** A repeat of a create request answers what the first did before anything is claimed again. */
   async create(input: NewProduct, context: CommandContext & { userId: string }): Promise<ProductChange> {
-    const productId = newId();
+    const productId = resourceId(context, 'product');
+    const repeat = await this.commands.repeatOf(productDecider, productStream(productId), context);
+    if (repeat) return changeOf(repeat);
     const claim = await this.claims.claim('product_sku', skuKey(input.sku), productId, productStream, context);
     if (!claim.claimed) throw conflict('sku_taken', `a product with sku ${input.sku} exists already`);
     return this.execute(productId, 'new', {
@@ -84,6 +95,6 @@ export class ProductsService {
       expect,
       ...(expectedRevision === undefined ? {} : { expectedRevision }),
     });
-    return { product: productViewOf(result.state, result.revision), revision: result.revision, position: result.position };
+    return changeOf(result);
   }
 }

@@ -10,7 +10,8 @@ import type { PasswordHasher } from '../ports/password-hasher.js';
 import type { ReadDocument, ReadStore } from '../ports/read-store.js';
 import { UniqueClaims, UniqueValueClaimed } from '../uniqueness/unique-claims.js';
 import { type UserView, userViewOf } from './user-view.js';
-import { newId } from '../ids.js';
+import type { CommandResult } from '../commands/command-handler.js';
+import { resourceId } from '../commands/request-keys.js';
 
 export interface UserChange {
   user: UserView;
@@ -45,6 +46,8 @@ export interface EmailOwner {
 /** Emails are unique through claims on `user_email_unique-<hash>` streams (see UniqueClaims), case-insensitively. */
 const EMAIL_SCOPE = 'user_email';
 
+const changeOf = (result: CommandResult<User, unknown>): UserChange => ({ user: userViewOf(result.state), revision: result.revision, position: result.position });
+
 /** Users use cases: commands on the user aggregate, queries on the `users` read model. */
 export class UsersService {
   constructor(
@@ -56,9 +59,14 @@ export class UsersService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Claims the email, then creates the user; a crash in between leaves a claim that a later sign-up takes over. */
+  /**
+   * Claims the email, then creates the user; a crash in between leaves a claim that a later sign-up takes over. A
+   * repeat of the request answers what the first did before anything is claimed again.
+   */
   async register(input: NewUser, context: CommandContext, options: { roles?: Role[]; userId?: string } = {}): Promise<UserChange> {
-    const userId = options.userId ?? newId();
+    const userId = options.userId ?? resourceId(context, 'user');
+    const repeat = await this.commands.repeatOf(userDecider, userStream(userId), context);
+    if (repeat) return changeOf(repeat);
     const passwordHash = await this.hasher.hash(input.password);
     const claim = await this.claims.claim(EMAIL_SCOPE, normalizeEmail(input.email), userId, userStream, context);
     if (!claim.claimed) throw conflict('email_taken', 'a user with this email exists already');
@@ -106,6 +114,6 @@ export class UsersService {
       expect,
       ...(expectedRevision === undefined ? {} : { expectedRevision }),
     });
-    return { user: userViewOf(result.state), revision: result.revision, position: result.position };
+    return changeOf(result);
   }
 }

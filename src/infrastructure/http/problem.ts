@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { z } from 'zod';
 import { PreconditionFailedError } from '../../application/commands/command-handler.js';
+import { IdempotencyKeyReusedError } from '../../application/commands/request-keys.js';
 import { WrongExpectedVersionError } from '../../application/ports/event-store.js';
 import { InvalidCursorError } from '../../application/ports/read-store.js';
 import { DomainError } from '../../domain/shared/errors.js';
@@ -39,6 +40,7 @@ export const unauthorized = (detail = 'a valid bearer token is required') =>
   new Problem(401, 'Unauthorized', detail, undefined, { 'WWW-Authenticate': 'Bearer' });
 export const forbidden = (detail = 'you may not do this') => new Problem(403, 'Forbidden', detail);
 export const notFoundProblem = (detail = 'no such resource') => new Problem(404, 'Not found', detail);
+export const idempotencyKeyReused = () => new Problem(422, 'Idempotency key reused', 'this Idempotency-Key was used with another request body');
 export const serviceUnavailable = (detail: string, retryAfterSeconds = 1) =>
   new Problem(503, 'Service unavailable', detail, undefined, { 'Retry-After': String(retryAfterSeconds) });
 
@@ -72,6 +74,7 @@ export const toProblem = (error: unknown): Problem => {
   }
   if (error instanceof PreconditionFailedError)
     return new Problem(412, 'Precondition failed', `the resource is at version ${error.actual}, not ${error.expected}`);
+  if (error instanceof IdempotencyKeyReusedError) return idempotencyKeyReused();
   if (error instanceof WrongExpectedVersionError) return new Problem(409, 'Conflict', 'the resource changed meanwhile; try again');
   if (error instanceof InvalidCursorError) return badRequest(error.message, [{ path: 'cursor', message: error.message }]);
   // The router could not percent-decode a path parameter (`%ff`): such a path names nothing the server has.

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { z } from 'zod';
-import type { CommandContext } from '../../application/commands/command-context.js';
+import type { CommandContext, RequestIdentity } from '../../application/commands/command-context.js';
 import { Role as UserRole } from '../../domain/users/events.js';
 
 /** Who a token speaks for: a user's roles, or `service` for one of the platform's own services (enrichment). */
@@ -20,6 +20,8 @@ declare global {
       /** This request's span (see middleware/trace-context.ts). */
       traceparent: string;
       principal?: Principal;
+      /** Set by the Idempotency-Key middleware for a request that carries the header and is to be handled. */
+      idempotency?: RequestIdentity;
     }
   }
 }
@@ -28,4 +30,5 @@ export const commandContext = (req: Request): CommandContext => ({
   correlationId: req.correlationId,
   ...(req.principal ? { userId: req.principal.userId } : {}),
   traceparent: req.traceparent,
+  ...(req.idempotency ? { idempotency: req.idempotency } : {}),
 });

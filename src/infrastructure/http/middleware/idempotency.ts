@@ -1,7 +1,7 @@
 import { createHash, scryptSync } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { IdempotencyStore, StoredResponse } from '../../../application/ports/idempotency-store.js';
-import { badRequest, Problem } from '../problem.js';
+import { badRequest, idempotencyKeyReused, Problem } from '../problem.js';
 import { clientAddress } from './rate-limit.js';
 
 const RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -92,7 +92,7 @@ const rememberedPost =
     for (let pause = 20; ; pause = Math.min(pause * 2, 250)) {
       const current = await store.claim(scopedKey, fingerprint, LEASE_MS);
       if (current.state !== 'claimed' && current.fingerprint !== fingerprint)
-        return next(new Problem(422, 'Idempotency key reused', 'this Idempotency-Key was used with another request body'));
+        return next(idempotencyKeyReused());
       if (current.state === 'completed') return replay(res, current.response);
       if (current.state === 'claimed') break;
       if (Date.now() > deadline)
@@ -111,5 +111,8 @@ const rememberedPost =
     res.on('close', () => {
       if (!settled) void store.release(scopedKey, fingerprint).catch(() => undefined);
     });
+    // This store only saves work: the command path records the key with the events it appends, so that a repeat
+    // this store has no answer for (lost with Redis, or never stored by a process killed meanwhile) finds them.
+    req.idempotency = { key: scopedKey, fingerprint, onReplay: () => res.setHeader('Idempotent-Replayed', 'true') };
     next();
   };
