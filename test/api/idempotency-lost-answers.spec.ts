@@ -187,7 +187,10 @@ for (const profile of [embedded, redisLost]) {
     it('placing an order', async () => {
       const productId = await newProduct();
       const key = `order-${randomUUID()}`;
-      await sentAgainAfterLoss(() => placeOrder(productId, key), 'OrderPlaced', 'order-');
+      const first = await sentAgainAfterLoss(() => placeOrder(productId, key), 'OrderPlaced', 'order-');
+      const [placed] = (await call('GET', `/api/v1/streams/order-${first.body.id}?limit=1`, { token: admin })).body.items;
+      assert.equal(typeof placed.metadata.idempotencyKey, 'string', 'the event records the request');
+      assert.equal(placed.metadata.requestFingerprint, '[redacted]', 'the fingerprint of a body with a payment token is not shown');
     });
 
     it('cancelling an order', async () => {

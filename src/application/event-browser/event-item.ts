@@ -12,9 +12,12 @@ export interface EventItem {
   metadata: EventMetadata;
 }
 
-/** Secrets some payloads carry (a password hash, a card token): shown as this, never as they are. */
+/**
+ * Secrets some payloads carry (a password hash, a card token), and the fingerprint of the request body in the
+ * metadata (the body held them: guesses could be checked against it): shown as this, never as they are.
+ */
 export const REDACTED = '[redacted]';
-const SECRET_FIELDS = new Set(['passwordHash', 'paymentToken', 'token']);
+const SECRET_FIELDS = new Set(['passwordHash', 'paymentToken', 'token', 'requestFingerprint']);
 
 const redacted = (value: unknown): unknown => {
   if (Array.isArray(value)) return value.map(redacted);
@@ -31,5 +34,5 @@ export const eventItemOf = (event: RecordedEvent): EventItem => ({
   position: String(event.position),
   recordedAt: event.recordedAt.toISOString(),
   data: redacted(event.data),
-  metadata: event.metadata,
+  metadata: redacted(event.metadata) as EventMetadata,
 });

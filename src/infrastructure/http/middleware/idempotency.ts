@@ -62,7 +62,8 @@ const captureResponse = (res: Response, onSent: (response: StoredResponse) => vo
 /**
  * `Idempotency-Key` on a POST: the same key with the same body replays the first answer (even when the repeats
  * arrive in parallel: they wait for the first), the same key with another body is 422. Keys are scoped to the caller
- * (the signed-in user, else the client address) and the URL, and kept 24 h. It is mounted by each POST route after
+ * (the signed-in user, else the client address) and the URL, and their answers kept 24 h; a request that goes on to
+ * its command carries its key into it (see RequestIdentity). It is mounted by each POST route after
  * the route's guards (see RouteTable's beforePost), never on one whose answer is a secret (an access token).
  */
 export const idempotency = (store: IdempotencyStore): RequestHandler => {

@@ -98,7 +98,7 @@ const HEADER_PARAMETERS = {
   IdempotencyKey: {
     name: 'Idempotency-Key',
     description:
-      'A repeat with the same key and body, from the same caller (the signed-in user, else the client address) to the same URL, returns the first answer (status and body) and appends nothing; the same key with another body is 422. Looked at once the route has accepted the caller. Keys live 24 h.',
+      'A repeat with the same key and body, from the same caller (the signed-in user, else the client address) to the same URL, returns the first answer (status and body) and appends nothing; the same key with another body is 422. Looked at once the route has accepted the caller. Answers are kept 24 h; a request that appended events is recognised by them for as long as they are kept.',
     schema: z.string().min(1).max(200),
   },
   IfMatch: {
@@ -121,7 +121,7 @@ const RESPONSE_HEADERS = {
   XPosition: { description: 'The global position of the last event the command appended (decimal), for `X-Min-Position`.', schema: z.string().regex(/^\d+$/) },
   RetryAfter: { description: 'Seconds to wait before trying again.', schema: z.string().regex(/^\d+$/) },
   WWWAuthenticate: { description: 'The authentication scheme: `Bearer`.', schema: z.string() },
-  IdempotentReplayed: { description: 'Present when this is the stored answer to an earlier request with the same `Idempotency-Key`.', schema: z.literal('true') },
+  IdempotentReplayed: { description: 'Present when this answers again an earlier request with the same `Idempotency-Key`: nothing was appended.', schema: z.literal('true') },
 } as const;
 const HEADER_NAMES: Record<keyof typeof RESPONSE_HEADERS, string> = {
   XCorrelationId: 'X-Correlation-Id',

@@ -54,6 +54,8 @@ export const EventItem = z.object({
     causationId: z.string(),
     userId: z.string().optional(),
     traceparent: z.string().optional(),
+    idempotencyKey: z.string().optional().meta({ description: "the Idempotency-Key of the request that appended it, hashed with the request's caller and URL" }),
+    requestFingerprint: z.literal('[redacted]').optional().meta({ description: "that request's body, as a fingerprint: never shown" }),
     schemaVersion: z.number().int().optional(),
   }),
 });
