@@ -4,7 +4,15 @@ import type { EventRegistry } from '../events/event-registry.js';
 import { type AppendResult, type EventData, type EventStore, WrongExpectedVersionError } from '../ports/event-store.js';
 import type { CommandContext } from './command-context.js';
 import { type Decisions, decideInOrder, type ExpectedState, PreconditionFailedError, type ToDecide } from './decide-in-order.js';
-import { IdempotencyKeyReusedError, noteRequest, type RecordedRequest, type RequestKeys, requestEventId, requestMetadata } from './request-keys.js';
+import {
+  IdempotencyKeyReusedError,
+  noteRequest,
+  type RecordedRequest,
+  type RequestKeys,
+  requestEventId,
+  requestMetadata,
+  sortRequests,
+} from './request-keys.js';
 import { StateCache } from './state-cache.js';
 import { StreamBatches } from './stream-batches.js';
 import { newId } from '../ids.js';
@@ -225,29 +233,17 @@ export class CommandHandler {
     commands: Pending<State, Command, Event>[],
     leftovers: Leftovers<Pending<State, Command, Event>>,
   ): Pending<State, Command, Event>[] {
-    const keysOfBatch = new Set<string>();
-    return commands.filter((pending) => {
-      const identity = pending.context.idempotency;
-      if (!identity) return true;
-      const earlier = base.keys.get(identity.key);
-      if (earlier && earlier.fingerprint !== identity.fingerprint) this.reject(pending, new IdempotencyKeyReusedError());
-      else if (earlier)
-        leftovers.replays.push(
-          this.replayOf(decider, stream, base, earlier, pending.context).then(
-            (result) => {
-              pending.resolve(result);
-              this.report(pending, 'accepted');
-            },
-            (error: unknown) => this.reject(pending, error),
-          ),
-        );
-      else if (keysOfBatch.has(identity.key)) leftovers.deferred.push(pending);
-      else {
-        keysOfBatch.add(identity.key);
-        return true;
-      }
-      return false;
-    });
+    const { fresh, repeats, reused, deferred } = sortRequests(base.keys, commands);
+    for (const pending of reused) this.reject(pending, new IdempotencyKeyReusedError());
+    for (const { item: pending, earlier } of repeats) {
+      const replayed = this.replayOf(decider, stream, base, earlier, pending.context).then((result) => {
+        pending.resolve(result);
+        this.report(pending, 'accepted');
+      });
+      leftovers.replays.push(replayed.catch((error: unknown) => this.reject(pending, error)));
+    }
+    leftovers.deferred.push(...deferred);
+    return fresh;
   }
 
   /** The answer of a request's first attempt: the stream as it stood after that attempt's last event. */

@@ -38,6 +38,37 @@ export const requestEventId = (identity: RequestIdentity, index: number): string
 export const requestMetadata = (identity: RequestIdentity | undefined): { idempotencyKey?: string; requestFingerprint?: string } =>
   identity ? { idempotencyKey: identity.key, requestFingerprint: identity.fingerprint } : {};
 
+/** Commands sorted by what a stream's keys say of their requests. */
+export interface SortedRequests<Item> {
+  /** New requests, and commands without a request: to be decided. */
+  fresh: Item[];
+  /** Requests the stream records: to be answered as their first attempt was. */
+  repeats: { item: Item; earlier: RecordedRequest }[];
+  /** Keys the stream records with another body. */
+  reused: Item[];
+  /** A second command under a key another one among `fresh` has: to be handled once that one has settled. */
+  deferred: Item[];
+}
+
+export const sortRequests = <Item extends { context: CommandContext }>(keys: RequestKeys, items: readonly Item[]): SortedRequests<Item> => {
+  const sorted: SortedRequests<Item> = { fresh: [], repeats: [], reused: [], deferred: [] };
+  const freshKeys = new Set<string>();
+  for (const item of items) {
+    const identity = item.context.idempotency;
+    const earlier = identity && keys.get(identity.key);
+    if (!identity) sorted.fresh.push(item);
+    else if (earlier) {
+      if (earlier.fingerprint === identity.fingerprint) sorted.repeats.push({ item, earlier });
+      else sorted.reused.push(item);
+    } else if (freshKeys.has(identity.key)) sorted.deferred.push(item);
+    else {
+      freshKeys.add(identity.key);
+      sorted.fresh.push(item);
+    }
+  }
+  return sorted;
+};
+
 /** The stream recorded this request's key with another body: the key was reused for another request. */
 export class IdempotencyKeyReusedError extends Error {
   override readonly name = 'IdempotencyKeyReusedError';
