@@ -1,8 +1,9 @@
 import { Agent, type ClientRequest } from 'node:http';
 import type { Request, Response } from 'express';
-import { createProxyMiddleware, debugProxyErrorsPlugin, type Plugin, proxyEventsPlugin } from 'http-proxy-middleware';
+import { createProxyMiddleware, debugProxyErrorsPlugin, type Plugin } from 'http-proxy-middleware';
 import type { Logger } from '../logging/logger.js';
 import { Problem } from '../http/problem.js';
+
 
 /** What a client is told to wait before it asks again when a role is down or slow. */
 export const RETRY_AFTER_SECONDS = 5;
@@ -55,40 +56,41 @@ export const roleProxy = ({ targetOf, timeoutMs, logger }: RoleProxyOptions): Ro
     proxyReq.once('response', stop);
     proxyReq.once('close', stop);
   };
+  // The handlers of the proxy's events, subscribed as the library's proxyEventsPlugin would (typed for express's
+  // request and response, of which its plugins' node ones are the base).
+  const events: Plugin<Request, Response> = (proxyServer) => {
+    proxyServer.on('proxyReq', (proxyReq, req) => {
+      proxyReq.setHeader('X-Correlation-Id', req.correlationId);
+      timeAnswer(proxyReq);
+    });
+    proxyServer.on('proxyRes', (proxyRes, _req, res) => {
+      if (!String(proxyRes.headers['content-type'] ?? '').startsWith('text/event-stream')) return;
+      streams.add(res);
+      res.once('close', () => streams.delete(res));
+      // The head goes out now, not with the first event (which may be long in coming): once http-proxy, right
+      // after this event, has copied the role's status and headers.
+      process.nextTick(() => {
+        if (!res.writableEnded) res.flushHeaders();
+      });
+    });
+    proxyServer.on('error', (error, req, res) => {
+      const code = (error as NodeJS.ErrnoException).code ?? error.name;
+      const { role, url } = targetOf(req);
+      logger.warn({ correlationId: req.correlationId, url: req.originalUrl, role, target: url, code }, `${role} did not answer (${code})`);
+      // Not an express response: a socket (an upgrade), which the gateway does not serve.
+      if (!('status' in res)) return void res.destroy();
+      // An answer already under way cannot become a problem any more: cut it, so the client sees it end.
+      if (res.headersSent) return void res.destroy();
+      roleUnavailable(res, error instanceof RoleTimeout ? 'the service did not answer in time; try again later' : 'the service is unavailable; try again later');
+    });
+  };
   const handler = createProxyMiddleware<Request, Response>({
     router: (req) => targetOf(req).url,
     agent,
     xfwd: true,
     // The role's own answers are passed on as they are; only the proxy's failures are the gateway's to answer.
     ejectPlugins: true,
-    // Typed for node's request and response, of which express's are extensions.
-    plugins: [debugProxyErrorsPlugin, proxyEventsPlugin] as unknown as Plugin<Request, Response>[],
-    on: {
-      proxyReq: (proxyReq, req) => {
-        proxyReq.setHeader('X-Correlation-Id', req.correlationId);
-        timeAnswer(proxyReq);
-      },
-      proxyRes: (proxyRes, _req, res) => {
-        if (!String(proxyRes.headers['content-type'] ?? '').startsWith('text/event-stream')) return;
-        streams.add(res);
-        res.once('close', () => streams.delete(res));
-        // The head goes out now, not with the first event (which may be long in coming): once http-proxy, right
-        // after this event, has copied the role's status and headers.
-        process.nextTick(() => {
-          if (!res.writableEnded) res.flushHeaders();
-        });
-      },
-      error: (error, req, res) => {
-        const code = (error as NodeJS.ErrnoException).code ?? error.name;
-        const { role, url } = targetOf(req);
-        logger.warn({ correlationId: req.correlationId, url: req.originalUrl, role, target: url, code }, `${role} did not answer (${code})`);
-        // Not an express response: a socket (an upgrade), which the gateway does not serve.
-        if (!('status' in res)) return void res.destroy();
-        // An answer already under way cannot become a problem any more: cut it, so the client sees it end.
-        if (res.headersSent) return void res.destroy();
-        roleUnavailable(res, error instanceof RoleTimeout ? 'the service did not answer in time; try again later' : 'the service is unavailable; try again later');
-      },
-    },
+    plugins: [(proxyServer) => debugProxyErrorsPlugin(proxyServer, {}), events],
   });
   return {
     handler,

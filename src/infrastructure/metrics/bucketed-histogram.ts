@@ -81,6 +81,8 @@ export class BucketedHistogram<Label extends string> extends Histogram<Label> {
       values.push({ labels: series.labels, value: series.count, metricName: `${name}_count` });
     }
     const metric = { name, help: this.helpText, type: 'histogram', values, aggregator: 'sum' };
+    // What prom-client's own histograms answer: its typings declare `type` a numeric enum its JavaScript does not
+    // have (the registry reads the name) and a `collect` that no answer carries, so no honest value has their type.
     return metric as unknown as Awaited<ReturnType<Histogram<Label>['get']>>;
   }
 

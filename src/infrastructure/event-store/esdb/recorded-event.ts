@@ -8,6 +8,12 @@ export const isSystemEvent = (event: { type: string }): boolean => event.type.st
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
 
+/** Metadata as our events carry it, kept whole; an event of another tool may carry none, or not ours: its ids are empty. */
+const metadataOf = (value: unknown): EventMetadata =>
+  isPlainObject(value) && typeof value.correlationId === 'string' && typeof value.causationId === 'string'
+    ? { ...value, correlationId: value.correlationId, causationId: value.causationId }
+    : { correlationId: '', causationId: '' };
+
 /**
  * Our view of a record, or undefined when it is not one of ours to deliver: a link whose target is gone
  * (no `event`), a binary event, or JSON data the client could not parse. The client hands malformed JSON back
@@ -24,8 +30,7 @@ export const toRecordedEvent = (resolved: ResolvedEvent | AllStreamResolvedEvent
     id: record.id,
     type: record.type,
     data: record.data,
-    // Events written by other tools may carry no metadata; ours always do.
-    metadata: (isPlainObject(record.metadata) ? record.metadata : {}) as unknown as EventMetadata,
+    metadata: metadataOf(record.metadata),
     streamId: record.streamId,
     revision: record.revision,
     position,

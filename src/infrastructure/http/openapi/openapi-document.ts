@@ -173,16 +173,15 @@ const mapRefs = (value: unknown, rewrite: (pointer: string) => unknown): unknown
  * Converts every schema used in one direction at once, so that the named schemas they contain (however deep)
  * become `$ref`s to components and unnamed roots are inlined where they are used.
  */
-const convertDirection = (io: Io, roots: ReadonlyMap<z.ZodType, string>, nameOf: ReadonlyMap<z.ZodType, string>) => {
+const convertDirection = (io: Io, roots: ReadonlyMap<z.ZodType, string>, nameOf: ReadonlyMap<z.core.$ZodType, string>) => {
   const override = io === 'output' ? tolerantAnswers : undefined;
   // Pass 1: which named schemas do the roots reach (as zod walks them for this direction)?
-  const reached = new Set<z.ZodType>();
+  const reached = new Set<z.core.$ZodType>();
   for (const root of roots.keys())
     z.toJSONSchema(root, {
       io,
       override: ({ zodSchema }) => {
-        const schema = zodSchema as unknown as z.ZodType;
-        if (nameOf.has(schema)) reached.add(schema);
+        if (nameOf.has(zodSchema)) reached.add(zodSchema);
       },
     });
 
