@@ -117,7 +117,7 @@ const sagaIdOf = (event: Recorded): string => {
 };
 
 /** One document per saga, keyed by the order's or the market's id. */
-export const sagaDocuments: DocumentProjection<Recorded> = {
+export const sagaDocuments: DocumentProjection<Recorded, SagaDocument> = {
   collection: 'sagas',
   eventTypes: [
     'OrderPlaced',
@@ -144,7 +144,7 @@ export const sagaDocuments: DocumentProjection<Recorded> = {
     return id === '' ? [] : [id];
   },
   evolve(document, event, id) {
-    let saga = document as SagaDocument | null;
+    let saga = document;
     const when = event.recordedAt.toISOString();
     if (event.type === 'OrderPlaced') {
       if (saga !== null) return saga;

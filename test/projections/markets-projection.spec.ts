@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { ReadDocument } from '../../src/application/ports/read-store.js';
 import type { MarketEvent } from '../../src/domain/markets/events.js';
 import {
   type MarketDocument,
@@ -7,6 +8,7 @@ import {
   marketPositionDocuments,
   marketsProjection,
 } from '../../src/projections/markets/markets-projection.js';
+import type { DocumentProjection } from '../../src/projections/projection.js';
 import { projectionSpec, recorder } from '../support/projection-spec.js';
 
 const { given } = projectionSpec(marketsProjection);
@@ -178,8 +180,8 @@ describe('markets projection', () => {
 
     it('evolve itself, without the position guard of applyEvents', () => {
       const { created, yes100, no300, resolved, recorded } = events();
-      const fold = (projection: typeof marketDocuments, id: string, ...delivered: (typeof created)[]) =>
-        delivered.reduce<ReturnType<typeof projection.evolve>>((document, event) => projection.evolve(document, event, id), null);
+      const fold = <Document extends ReadDocument>(projection: DocumentProjection<typeof created, Document>, id: string, ...delivered: (typeof created)[]) =>
+        delivered.reduce<Document | null>((document, event) => projection.evolve(document, event, id), null);
       assert.deepEqual(fold(marketDocuments, marketId, created, yes100, no300, no300, yes100, created), fold(marketDocuments, marketId, created, yes100, no300));
       assert.deepEqual(
         fold(marketPositionDocuments, 'p-1', yes100, resolved, recorded, yes100, resolved, recorded),

@@ -1,23 +1,21 @@
-import type { MarketCommand } from '../../domain/markets/commands.js';
+import type { CreateMarket, MarketCommand } from '../../domain/markets/commands.js';
 import type { MarketStatus } from '../../domain/markets/events.js';
-import { marketDecider, marketStream } from '../../domain/markets/market.js';
+import { type Market, marketDecider, marketStream, pools } from '../../domain/markets/market.js';
 import type { CommandContext } from '../commands/command-context.js';
 import type { CommandHandler } from '../commands/command-handler.js';
-import type { FindQuery, Page, ReadDocument, ReadStore } from '../ports/read-store.js';
-import { type MarketView, marketViewOf } from './market-view.js';
+import type { Page, ReadStore } from '../ports/read-store.js';
+import { type MarketDocument, outcomeViews } from '../../projections/markets/markets-projection.js';
+import { listMarkets, marketById, type MyPosition, positionsOf } from '../../projections/markets/markets-queries.js';
 import { resourceId } from '../commands/request-keys.js';
 
 export interface MarketChange {
-  market: MarketView;
+  market: MarketDocument;
   revision: bigint;
   position: bigint;
 }
 
-export interface NewMarket {
-  question: string;
-  outcomes: string[];
-  closesAt: string;
-}
+/** What a caller asks for: the creation but for the ids and the instant the service gives it. */
+export type NewMarket = Pick<CreateMarket, 'question' | 'outcomes' | 'closesAt'>;
 
 export interface PlacedPosition {
   placed: { id: string; outcome: string; stake: number };
@@ -25,18 +23,20 @@ export interface PlacedPosition {
   position: bigint;
 }
 
-export interface MyPosition {
-  outcome: string;
-  stake: number;
-  payout: number | null;
-}
-
-const PAGE = 100;
-
-/** A `markets` document (the read model's, or one as it stood) as the API shows it. */
-export const viewOfDocument = (document: ReadDocument): MarketView => {
-  const { id, question, status, closesAt, outcomes, totalPool, positions, winningOutcome, version } = document as unknown as MarketView;
-  return { id, question, status, closesAt, outcomes, totalPool, positions, winningOutcome, version };
+/** The market as the API shows it, from the state a command left. */
+const marketViewOf = (market: Market, revision: bigint): MarketDocument => {
+  const outcomePools = pools(market);
+  return {
+    id: market.marketId,
+    question: market.question,
+    status: market.status,
+    closesAt: market.closesAt,
+    outcomes: outcomeViews(market.outcomes, outcomePools),
+    totalPool: outcomePools.reduce((total, pool) => total + pool, 0),
+    positions: market.positions.size,
+    winningOutcome: market.winningOutcome,
+    version: Number(revision),
+  };
 };
 
 /**
@@ -83,32 +83,18 @@ export class MarketsService {
     return this.execute(marketId, 'existing', { type: 'ResolveMarket', data: { winningOutcome, now: this.instant() } }, context, expectedRevision);
   }
 
-  async get(marketId: string): Promise<MarketView | null> {
-    const document = await this.readStore.get('markets', marketId);
-    return document ? viewOfDocument(document) : null;
+  get(marketId: string): Promise<MarketDocument | null> {
+    return marketById(this.readStore, marketId);
   }
 
   /** Soonest to close first. */
-  async list(query: { status?: MarketStatus | undefined; limit: number; cursor?: string | undefined }): Promise<Page<MarketView>> {
-    const find: FindQuery = { orderBy: 'closesAt', limit: query.limit, cursor: query.cursor };
-    if (query.status !== undefined) find.where = { status: query.status };
-    const page = await this.readStore.find('markets', find);
-    return { items: page.items.map(viewOfDocument), nextCursor: page.nextCursor };
+  list(query: { status?: MarketStatus | undefined; limit: number; cursor?: string | undefined }): Promise<Page<MarketDocument>> {
+    return listMarkets(this.readStore, query);
   }
 
   /** Every position the user holds in the market, in the order placed. */
-  async positionsOf(marketId: string, userId: string): Promise<MyPosition[]> {
-    const positions: MyPosition[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.readStore.find('market_positions', { where: { marketId, userId }, orderBy: 'sequence', limit: PAGE, cursor });
-      for (const document of page.items) {
-        const { outcome, stake, payout } = document as unknown as MyPosition;
-        positions.push({ outcome, stake, payout });
-      }
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor !== undefined);
-    return positions;
+  positionsOf(marketId: string, userId: string): Promise<MyPosition[]> {
+    return positionsOf(this.readStore, marketId, userId);
   }
 
   private instant(): string {

@@ -1,13 +1,13 @@
-import type { OrderCommand } from '../../domain/orders/commands.js';
-import type { OrderStatus } from '../../domain/orders/events.js';
-import { orderDecider, orderStream } from '../../domain/orders/order.js';
+import type { OrderCommand, PlaceOrder } from '../../domain/orders/commands.js';
+import type { OrderLine, OrderStatus } from '../../domain/orders/events.js';
+import { type Order, orderDecider, orderStream } from '../../domain/orders/order.js';
 import { productDecider, productStream } from '../../domain/products/product.js';
 import { notFound, ruleViolated } from '../../domain/shared/errors.js';
 import type { Money } from '../../domain/shared/money.js';
 import type { CommandContext } from '../commands/command-context.js';
 import type { CommandHandler } from '../commands/command-handler.js';
-import type { FindQuery, Page, ReadDocument, ReadStore, Scalar } from '../ports/read-store.js';
-import { type OrderView, orderViewOf } from './order-view.js';
+import type { Page, ReadStore } from '../ports/read-store.js';
+import { listOrders, orderById, type OrderView, type OrderViewer, visibleTo } from '../../projections/orders/orders-queries.js';
 import { resourceId } from '../commands/request-keys.js';
 
 export interface OrderChange {
@@ -16,28 +16,22 @@ export interface OrderChange {
   position: bigint;
 }
 
+/** What a customer asks for: each line but its price, which the catalog gives. */
 export interface NewOrder {
-  items: ReadonlyArray<{ productId: string; quantity: number }>;
-  paymentToken: string;
+  items: ReadonlyArray<Omit<OrderLine, 'unitPrice'>>;
+  paymentToken: PlaceOrder['paymentToken'];
 }
 
-/** Who is asking: a customer sees their own orders, an admin sees every order. */
-export interface OrderViewer {
-  userId: string;
-  admin: boolean;
-}
-
-const visibleTo = (viewer: OrderViewer, customerId: string): boolean => viewer.admin || viewer.userId === customerId;
-
-/** Picks the API's fields out of a stored `orders` document (which also holds what queries sort on). */
-const viewOfDocument = (document: ReadDocument): OrderView => {
-  const { id, customerId, status, items, total, cancellationReason, version } = document as unknown as OrderView;
-  return { id, customerId, status, items, total, cancellationReason, version };
-};
-
-/** An `orders` document (the read model's, or one as it stood) as the viewer may see it: null when they may not. */
-export const visibleOrder = (document: ReadDocument | null, viewer: OrderViewer): OrderView | null =>
-  document && visibleTo(viewer, String(document.customerId)) ? viewOfDocument(document) : null;
+/** The order as the API shows it, from the state a command left. */
+const orderViewOf = (order: Order, revision: bigint): OrderView => ({
+  id: order.orderId,
+  customerId: order.customerId,
+  status: order.status,
+  items: [...order.items],
+  total: order.total,
+  cancellationReason: order.cancellationReason,
+  version: Number(revision),
+});
 
 /** Placing and cancelling orders (commands on the order aggregate), and reading them back (the `orders` read model). */
 export class OrdersService {
@@ -71,18 +65,13 @@ export class OrdersService {
     return this.execute(orderId, 'existing', { type: 'CancelOrder', data: { reason: 'customer_request', by: viewer.userId } }, context, expectedRevision);
   }
 
-  async get(orderId: string, viewer: OrderViewer): Promise<OrderView | null> {
-    return visibleOrder(await this.readStore.get('orders', orderId), viewer);
+  get(orderId: string, viewer: OrderViewer): Promise<OrderView | null> {
+    return orderById(this.readStore, orderId, viewer);
   }
 
   /** Newest first: a customer's own orders, or every order for an admin. */
-  async list(viewer: OrderViewer, query: { status?: OrderStatus | undefined; limit: number; cursor?: string | undefined }): Promise<Page<OrderView>> {
-    const where: Record<string, Scalar> = {};
-    if (!viewer.admin) where.customerId = viewer.userId;
-    if (query.status !== undefined) where.status = query.status;
-    const find: FindQuery = { where, orderBy: 'placedAt', direction: 'desc', limit: query.limit, cursor: query.cursor };
-    const page = await this.readStore.find('orders', find);
-    return { items: page.items.map(viewOfDocument), nextCursor: page.nextCursor };
+  list(viewer: OrderViewer, query: { status?: OrderStatus | undefined; limit: number; cursor?: string | undefined }): Promise<Page<OrderView>> {
+    return listOrders(this.readStore, viewer, query);
   }
 
   private async currentPrice(productId: string): Promise<Money> {

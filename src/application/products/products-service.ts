@@ -1,15 +1,16 @@
-import type { ProductCommand } from '../../domain/products/commands.js';
+import type { CreateProduct, ProductCommand } from '../../domain/products/commands.js';
 import { productDecider, productStream } from '../../domain/products/product.js';
 import { conflict } from '../../domain/shared/errors.js';
 import type { Money } from '../../domain/shared/money.js';
 import type { CommandContext } from '../commands/command-context.js';
 import type { CommandHandler } from '../commands/command-handler.js';
-import type { FindQuery, Page, ReadDocument, ReadStore } from '../ports/read-store.js';
+import type { Page, ReadStore } from '../ports/read-store.js';
 import type { UniqueClaims } from '../uniqueness/unique-claims.js';
-import { type ProductView, productViewOf } from './product-view.js';
+import { type Product, available } from '../../domain/products/product.js';
+import type { ProductDocument } from '../../projections/products/products-projection.js';
+import { listProducts, productById, type ProductView } from '../../projections/products/products-queries.js';
 import { resourceId } from '../commands/request-keys.js';
 import type { CommandResult } from '../commands/command-handler.js';
-import type { Product } from '../../domain/products/product.js';
 
 export interface ProductChange {
   product: ProductView;
@@ -17,18 +18,22 @@ export interface ProductChange {
   position: bigint;
 }
 
-export interface NewProduct {
-  sku: string;
-  name: string;
-  description?: string | undefined;
-  price: Money;
-  initialStock: number;
-}
+/** What a caller asks for: the creation but for the ids the service gives it; no description is an empty one. */
+export type NewProduct = Omit<CreateProduct, 'productId' | 'createdBy' | 'description'> & { description?: string | undefined };
 
 const skuKey = (sku: string) => sku.trim().toLowerCase();
 
-/** A `products` document (the read model's, or one as it stood): the product as the API shows it, plus `createdAt`. */
-export const productOf = (document: ReadDocument): ProductView => document as unknown as ProductView;
+/** The product as the API shows it, from the state a command left. */
+const productViewOf = (product: Product, revision: bigint): ProductView => ({
+  id: product.productId,
+  sku: product.sku,
+  name: product.name,
+  description: product.description,
+  price: product.price,
+  stock: { onHand: product.onHand, reserved: product.reserved, available: available(product) },
+  createdBy: product.createdBy,
+  version: Number(revision),
+});
 
 const changeOf = (result: CommandResult<Product, unknown>): ProductChange => ({
   product: productViewOf(result.state, result.revision),
@@ -73,15 +78,12 @@ export class ProductsService {
     return this.execute(productId, 'existing', { type: 'AdjustStock', data: adjustment }, context, expectedRevision);
   }
 
-  async get(productId: string): Promise<ProductView | null> {
-    const document = await this.readStore.get('products', productId);
-    return document && productOf(document);
+  get(productId: string): Promise<ProductDocument | null> {
+    return productById(this.readStore, productId);
   }
 
-  async list(query: { q?: string | undefined; limit: number; cursor?: string | undefined }): Promise<Page<ProductView>> {
-    const find: FindQuery = { limit: query.limit, cursor: query.cursor, orderBy: 'createdAt' };
-    if (query.q) find.search = { fields: ['name', 'sku'], text: query.q };
-    return (await this.readStore.find('products', find)) as unknown as Page<ProductView>;
+  list(query: { q?: string | undefined; limit: number; cursor?: string | undefined }): Promise<Page<ProductDocument>> {
+    return listProducts(this.readStore, query);
   }
 
   private async execute(

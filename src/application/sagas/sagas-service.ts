@@ -1,13 +1,14 @@
 import type { SagaType } from '../../../sagas/reaction.js';
-import { type SagaDocument, type SagaStatus, type SagaView, sagaViewOf } from '../../../sagas/saga-status/saga-document.js';
+import { type SagaStatus, type SagaView, sagaViewOf } from '../../../sagas/saga-status/saga-document.js';
 import { sagaLogDecider, sagaLogStream } from '../../../sagas/saga-log/saga-log.js';
 import { notFound } from '../../domain/shared/errors.js';
 import type { CommandContext } from '../commands/command-context.js';
 import type { CommandHandler } from '../commands/command-handler.js';
-import type { FindQuery, Page, ReadDocument, ReadStore, Scalar } from '../ports/read-store.js';
+import type { FindQuery, Page, ReadStore, Scalar } from '../ports/read-store.js';
+import { readerOf } from '../../projections/projection.js';
+import { sagaDocuments } from '../../../sagas/saga-status/saga-status-projection.js';
 
-/** The saga-status view's document narrowed from the read model's untyped one (the view wrote it). */
-const sagaOf = (document: ReadDocument): SagaDocument => document as SagaDocument;
+const sagaDocumentsRead = readerOf(sagaDocuments);
 
 /** The saga-status view (queries) and an admin's retry of a saga's dead-lettered steps (a command on the saga's log). */
 export class SagasService {
@@ -17,9 +18,8 @@ export class SagasService {
   ) {}
 
   async get(sagaId: string): Promise<{ saga: SagaView; version: number } | null> {
-    const document = await this.readStore.get('sagas', sagaId);
-    if (!document) return null;
-    const saga = sagaOf(document);
+    const saga = await sagaDocumentsRead.get(this.readStore, sagaId);
+    if (!saga) return null;
     return { saga: sagaViewOf(saga), version: saga.version };
   }
 
@@ -29,8 +29,8 @@ export class SagasService {
     if (query.type !== undefined) where.type = query.type;
     if (query.status !== undefined) where.status = query.status;
     const find: FindQuery = { where, orderBy: 'startedAt', direction: 'desc', limit: query.limit, cursor: query.cursor };
-    const page = await this.readStore.find('sagas', find);
-    return { items: page.items.map((document) => sagaViewOf(sagaOf(document))), nextCursor: page.nextCursor };
+    const page = await sagaDocumentsRead.find(this.readStore, find);
+    return { items: page.items.map(sagaViewOf), nextCursor: page.nextCursor };
   }
 
   /** Runs the saga's dead-lettered steps again; refused (409) when none has failed. */

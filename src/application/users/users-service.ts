@@ -7,9 +7,9 @@ import type { CommandContext } from '../commands/command-context.js';
 import type { CommandHandler } from '../commands/command-handler.js';
 import type { EventStore } from '../ports/event-store.js';
 import type { PasswordHasher } from '../ports/password-hasher.js';
-import type { ReadDocument, ReadStore } from '../ports/read-store.js';
+import type { ReadStore } from '../ports/read-store.js';
 import { UniqueClaims, UniqueValueClaimed } from '../uniqueness/unique-claims.js';
-import { type UserView, userViewOf } from './user-view.js';
+import { userById, type UserRecord, type UserView } from '../../projections/users/users-queries.js';
 import type { CommandResult } from '../commands/command-handler.js';
 import { resourceId } from '../commands/request-keys.js';
 
@@ -25,17 +25,14 @@ export interface NewUser {
   name: string;
 }
 
-/** What the `users` read model keeps of a user: the view and the user stream's revision (for ETags). */
-export interface UserRecord {
-  user: UserView;
-  version: number;
-}
-
-/** A `users` document (the read model's, or one as it stood) as the API shows it, with its revision. */
-export const userRecordOf = (document: ReadDocument): UserRecord => {
-  const { id, email, name, roles, createdAt, version } = document as unknown as UserView & { version: number };
-  return { user: { id, email, name, roles, createdAt }, version };
-};
+/** A user as the API shows it, from the state a command left. */
+const userViewOf = (user: User): UserView => ({
+  id: user.userId,
+  email: user.email,
+  name: user.name,
+  roles: [...user.roles],
+  createdAt: user.registeredAt,
+});
 
 /** An email's claim and, when its owner was created, the owner (a claim without an owner was left by a crash). */
 export interface EmailOwner {
@@ -98,9 +95,8 @@ export class UsersService {
     return { userId: ownerId, user: state.status === 'absent' ? null : state };
   }
 
-  async get(userId: string): Promise<UserRecord | null> {
-    const document = await this.readStore.get('users', userId);
-    return document && userRecordOf(document);
+  get(userId: string): Promise<UserRecord | null> {
+    return userById(this.readStore, userId);
   }
 
   private async execute(

@@ -18,4 +18,9 @@ export const RecordPayout = z.object({ positionId: z.string() });
 
 export const marketCommandSchemas = { CreateMarket, PlacePosition, CloseMarket, ResolveMarket, RecordPayout } as const;
 
+export type CreateMarket = z.infer<typeof CreateMarket>;
+export type PlacePosition = z.infer<typeof PlacePosition>;
+export type CloseMarket = z.infer<typeof CloseMarket>;
+export type ResolveMarket = z.infer<typeof ResolveMarket>;
+export type RecordPayout = z.infer<typeof RecordPayout>;
 export type MarketCommand = CommandsOf<typeof marketCommandSchemas>;

@@ -38,4 +38,14 @@ export const orderCommandSchemas = {
   CancelOrder,
 } as const;
 
+export type PlaceOrder = z.infer<typeof PlaceOrder>;
+export type NoteStockReserved = z.infer<typeof NoteStockReserved>;
+export type NoteStockReservationFailed = z.infer<typeof NoteStockReservationFailed>;
+export type RequestPayment = z.infer<typeof RequestPayment>;
+export type NotePaymentCaptured = z.infer<typeof NotePaymentCaptured>;
+export type NotePaymentDeclined = z.infer<typeof NotePaymentDeclined>;
+export type NotePaymentTimedOut = z.infer<typeof NotePaymentTimedOut>;
+export type ConfirmOrder = z.infer<typeof ConfirmOrder>;
+export type NoteRefunded = z.infer<typeof NoteRefunded>;
+export type CancelOrder = z.infer<typeof CancelOrder>;
 export type OrderCommand = CommandsOf<typeof orderCommandSchemas>;

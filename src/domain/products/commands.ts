@@ -23,4 +23,11 @@ export const productCommandSchemas = {
   ReturnStock,
 } as const;
 
+export type CreateProduct = z.infer<typeof CreateProduct>;
+export type ChangePrice = z.infer<typeof ChangePrice>;
+export type AdjustStock = z.infer<typeof AdjustStock>;
+export type ReserveStock = z.infer<typeof ReserveStock>;
+export type CommitReservation = z.infer<typeof CommitReservation>;
+export type ReleaseReservation = z.infer<typeof ReleaseReservation>;
+export type ReturnStock = z.infer<typeof ReturnStock>;
 export type ProductCommand = CommandsOf<typeof productCommandSchemas>;

@@ -18,4 +18,8 @@ export const ChangePasswordHash = z.object({ passwordHash: z.string() });
 
 export const userCommandSchemas = { RegisterUser, RenameUser, GrantRole, ChangePasswordHash } as const;
 
+export type RegisterUser = z.infer<typeof RegisterUser>;
+export type RenameUser = z.infer<typeof RenameUser>;
+export type GrantRole = z.infer<typeof GrantRole>;
+export type ChangePasswordHash = z.infer<typeof ChangePasswordHash>;
 export type UserCommand = CommandsOf<typeof userCommandSchemas>;

@@ -1,23 +1,48 @@
+import { z } from 'zod';
 import type { RecordedEvent } from '../../application/ports/event-store.js';
-import type { ReadDocument } from '../../application/ports/read-store.js';
-import { type MarketView, outcomeViews } from '../../application/markets/market-view.js';
-import type { MarketEvent } from '../../domain/markets/events.js';
+import { type MarketEvent, MarketStatus } from '../../domain/markets/events.js';
+import { probabilities } from '../../domain/markets/parimutuel.js';
 import type { DocumentProjection, Projection } from '../projection.js';
 
-/** The market as the API shows it (`version` is the market stream's revision: what ETag and If-Match speak of). */
-export type MarketDocument = MarketView & ReadDocument;
+export const OutcomeView = z.object({ name: z.string(), pool: z.number().int(), probability: z.number() });
+export type OutcomeView = z.infer<typeof OutcomeView>;
 
-export interface MarketPositionDocument extends ReadDocument {
-  marketId: string;
-  userId: string;
-  outcome: string;
-  stake: number;
+/** A `markets` document: the market as the API shows it. */
+export const MarketDocument = z.object({
+  id: z.string(),
+  question: z.string(),
+  status: MarketStatus,
+  closesAt: z.string(),
+  outcomes: z.array(OutcomeView),
+  totalPool: z.number().int(),
+  /** How many positions have been placed. */
+  positions: z.number().int(),
+  winningOutcome: z.string().nullable(),
+  /** The market stream's revision: what `ETag` and `If-Match` speak of. */
+  version: z.number().int(),
+});
+export type MarketDocument = z.infer<typeof MarketDocument>;
+
+/** A `market_positions` document: one position, for its holder. */
+export const MarketPositionDocument = z.object({
+  id: z.string(),
+  marketId: z.string(),
+  userId: z.string(),
+  outcome: z.string(),
+  stake: z.number().int(),
   /** Known once the market is resolved (from MarketResolved, confirmed by PayoutRecorded). */
-  payout: number | null;
-  placedAt: string;
+  payout: z.number().int().nullable(),
+  placedAt: z.string(),
   /** The market stream's revision at placement: orders a user's positions as placed, even within one millisecond. */
-  sequence: number;
-}
+  sequence: z.number().int(),
+});
+export type MarketPositionDocument = z.infer<typeof MarketPositionDocument>;
+
+/** Each outcome with its pool and its share of the total (equal shares while nothing is staked). */
+export const outcomeViews = (names: readonly string[], outcomePools: readonly number[]): OutcomeView[] => {
+  const shares = probabilities(outcomePools);
+  return names.map((name, index) => ({ name, pool: outcomePools[index] ?? 0, probability: shares[index] ?? 0 }));
+};
 
 type Recorded = RecordedEvent & MarketEvent;
 type Resolved = Extract<MarketEvent, { type: 'MarketResolved' }>['data'];
@@ -38,17 +63,17 @@ const withStake = (market: MarketDocument, outcome: string, stake: number): Pick
   return { outcomes: outcomeViews(market.outcomes.map((each) => each.name), pools), totalPool: market.totalPool + stake };
 };
 
-export const marketDocuments: DocumentProjection<Recorded> = {
+export const marketDocuments: DocumentProjection<Recorded, MarketDocument> = {
   collection: 'markets',
   // Every market event, so `version` follows the stream's revision.
   eventTypes: ['MarketCreated', 'PositionPlaced', 'MarketClosed', 'MarketResolved', 'PayoutRecorded'],
   documentIds: (event) => [event.data.marketId],
-  evolve(document, event) {
+  evolve(market, event) {
     const version = Number(event.revision);
     if (event.type === 'MarketCreated') {
-      if (document !== null) return document;
+      if (market !== null) return market;
       const { marketId, question, outcomes, closesAt } = event.data;
-      const created: MarketDocument = {
+      return {
         id: marketId,
         question,
         status: 'open',
@@ -59,10 +84,8 @@ export const marketDocuments: DocumentProjection<Recorded> = {
         winningOutcome: null,
         version,
       };
-      return created;
     }
-    if (document === null) return null;
-    const market = document as MarketDocument;
+    if (market === null) return null;
     // An event the document already reflects (a redelivery) changes nothing: pools and counts are not idempotent by themselves.
     if (version <= market.version) return market;
     switch (event.type) {
@@ -79,7 +102,7 @@ export const marketDocuments: DocumentProjection<Recorded> = {
 };
 
 /** One document per position; its payout is set, not added, so MarketResolved and PayoutRecorded agree in any order. */
-export const marketPositionDocuments: DocumentProjection<Recorded> = {
+export const marketPositionDocuments: DocumentProjection<Recorded, MarketPositionDocument> = {
   collection: 'market_positions',
   eventTypes: ['PositionPlaced', 'MarketResolved', 'PayoutRecorded'],
   documentIds(event) {
@@ -93,11 +116,11 @@ export const marketPositionDocuments: DocumentProjection<Recorded> = {
         return [];
     }
   },
-  evolve(document, event, id) {
+  evolve(position, event, id) {
     if (event.type === 'PositionPlaced') {
-      if (document !== null) return document;
+      if (position !== null) return position;
       const { marketId, positionId, userId, outcome, stake, placedAt } = event.data;
-      const placed: MarketPositionDocument = {
+      return {
         id: positionId,
         marketId,
         userId,
@@ -107,10 +130,8 @@ export const marketPositionDocuments: DocumentProjection<Recorded> = {
         placedAt,
         sequence: Number(event.revision),
       };
-      return placed;
     }
-    if (document === null) return null;
-    const position = document as MarketPositionDocument;
+    if (position === null) return null;
     switch (event.type) {
       case 'MarketResolved': {
         const payout = payoutOf(event.data, id);

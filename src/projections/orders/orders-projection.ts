@@ -1,23 +1,26 @@
+import { z } from 'zod';
 import type { RecordedEvent } from '../../application/ports/event-store.js';
-import type { ReadDocument } from '../../application/ports/read-store.js';
-import type { CancellationReason, OrderEvent, OrderLine, OrderStatus } from '../../domain/orders/events.js';
-import type { Money } from '../../domain/shared/money.js';
+import { CancellationReason, type OrderEvent, OrderLine, OrderStatus } from '../../domain/orders/events.js';
+import { Money } from '../../domain/shared/money.js';
 import type { DocumentProjection, Projection } from '../projection.js';
 
-export interface OrderDocument extends ReadDocument {
-  customerId: string;
-  status: OrderStatus;
-  items: OrderLine[];
-  total: Money;
-  cancellationReason: CancellationReason | null;
-  placedAt: string;
+/** An `orders` document: the order as the API shows it (by its customer's id), and when it was placed (the list's order). */
+export const OrderDocument = z.object({
+  id: z.string(),
+  customerId: z.string(),
+  status: OrderStatus,
+  items: z.array(OrderLine),
+  total: Money,
+  cancellationReason: CancellationReason.nullable(),
+  placedAt: z.string(),
   /** The order stream's revision: what `ETag` and `If-Match` speak of. */
-  version: number;
-}
+  version: z.number().int(),
+});
+export type OrderDocument = z.infer<typeof OrderDocument>;
 
 type Recorded = RecordedEvent & OrderEvent;
 
-export const orderDocuments: DocumentProjection<Recorded> = {
+export const orderDocuments: DocumentProjection<Recorded, OrderDocument> = {
   collection: 'orders',
   // Every order event, so `version` follows the stream's revision.
   eventTypes: [
@@ -33,16 +36,14 @@ export const orderDocuments: DocumentProjection<Recorded> = {
     'OrderRefunded',
   ],
   documentIds: (event) => [event.data.orderId],
-  evolve(document, event) {
+  evolve(order, event) {
     const version = Number(event.revision);
     if (event.type === 'OrderPlaced') {
-      if (document !== null) return document;
+      if (order !== null) return order;
       const { orderId, customerId, items, total, placedAt } = event.data;
-      const placed: OrderDocument = { id: orderId, customerId, status: 'pending', items, total, cancellationReason: null, placedAt, version };
-      return placed;
+      return { id: orderId, customerId, status: 'pending', items, total, cancellationReason: null, placedAt, version };
     }
-    if (document === null) return null;
-    const order = document as OrderDocument;
+    if (order === null) return null;
     // An event the document already reflects (a redelivery) changes nothing.
     if (version <= order.version) return order;
     switch (event.type) {

@@ -1,11 +1,23 @@
+import { z } from 'zod';
 import type { RecordedEvent } from '../../application/ports/event-store.js';
-import type { ReadDocument } from '../../application/ports/read-store.js';
-import type { ProductView } from '../../application/products/product-view.js';
 import type { ProductEvent } from '../../domain/products/events.js';
+import { Money } from '../../domain/shared/money.js';
 import type { DocumentProjection, Projection } from '../projection.js';
 
-/** The product as the API shows it, plus when it was created (the list's order). */
-export type ProductDocument = ProductView & ReadDocument & { createdAt: string };
+/** A `products` document: the product as the API shows it (by its creator's id), and when it was created (the list's order). */
+export const ProductDocument = z.object({
+  id: z.string(),
+  sku: z.string(),
+  name: z.string(),
+  description: z.string(),
+  price: Money,
+  stock: z.object({ onHand: z.number().int(), reserved: z.number().int(), available: z.number().int() }),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  /** The product stream's revision: what `ETag` and `If-Match` speak of. */
+  version: z.number().int(),
+});
+export type ProductDocument = z.infer<typeof ProductDocument>;
 
 type Recorded = RecordedEvent & ProductEvent;
 
@@ -15,7 +27,7 @@ const withStock = (product: ProductDocument, onHand: number, reserved: number, e
   version: Number(event.revision),
 });
 
-export const productDocuments: DocumentProjection<Recorded> = {
+export const productDocuments: DocumentProjection<Recorded, ProductDocument> = {
   collection: 'products',
   eventTypes: [
     'ProductCreated',
@@ -28,10 +40,10 @@ export const productDocuments: DocumentProjection<Recorded> = {
     'StockReservationRejected',
   ],
   documentIds: (event) => [event.data.productId],
-  evolve(document, event) {
+  evolve(product, event) {
     if (event.type === 'ProductCreated') {
       const { productId, sku, name, description, price, initialStock, createdBy } = event.data;
-      const created: ProductDocument = {
+      return {
         id: productId,
         sku,
         name,
@@ -42,10 +54,8 @@ export const productDocuments: DocumentProjection<Recorded> = {
         createdAt: event.recordedAt.toISOString(),
         version: Number(event.revision),
       };
-      return created;
     }
-    if (document === null) return null;
-    const product = document as ProductDocument;
+    if (product === null) return null;
     const { onHand, reserved } = product.stock;
     switch (event.type) {
       case 'ProductPriceChanged':

@@ -1,16 +1,17 @@
 import { sagaLogStream } from '../../../sagas/saga-log/saga-log.js';
-import { sagaStatusProjection } from '../../../sagas/saga-status/saga-status-projection.js';
+import type { SagaDocument } from '../../../sagas/saga-status/saga-document.js';
+import { sagaDocuments } from '../../../sagas/saga-status/saga-status-projection.js';
 import type { EventStore, RecordedEvent } from '../../application/ports/event-store.js';
 import { marketStream } from '../../domain/markets/market.js';
 import type { OrderEvent } from '../../domain/orders/events.js';
 import { orderStream } from '../../domain/orders/order.js';
 import { productStream } from '../../domain/products/product.js';
 import { userStream } from '../../domain/users/user.js';
-import { marketsProjection } from '../markets/markets-projection.js';
-import { ordersProjection } from '../orders/orders-projection.js';
-import { productsProjection } from '../products/products-projection.js';
-import type { Projection } from '../projection.js';
-import { usersProjection } from '../users/users-projection.js';
+import { type MarketDocument, marketDocuments } from '../markets/markets-projection.js';
+import { type OrderDocument, orderDocuments } from '../orders/orders-projection.js';
+import { type ProductDocument, productDocuments } from '../products/products-projection.js';
+import type { DocumentProjection } from '../projection.js';
+import { type UserDocument, userDocuments } from '../users/users-projection.js';
 import { type AsOf, documentAsOf, type VersionedDocument } from './as-of.js';
 import { firstRevisionAfter, mergedByPosition, streamEvents } from './stream-events.js';
 
@@ -27,20 +28,20 @@ export class ResourceHistory {
     private readonly decode: (event: RecordedEvent) => RecordedEvent,
   ) {}
 
-  user(id: string, asOf: AsOf): Promise<VersionedDocument | null> {
-    return this.ofStream(usersProjection, 'users', id, userStream(id), asOf);
+  user(id: string, asOf: AsOf): Promise<UserDocument | null> {
+    return this.ofStream(userDocuments, id, userStream(id), asOf);
   }
 
-  product(id: string, asOf: AsOf): Promise<VersionedDocument | null> {
-    return this.ofStream(productsProjection, 'products', id, productStream(id), asOf);
+  product(id: string, asOf: AsOf): Promise<ProductDocument | null> {
+    return this.ofStream(productDocuments, id, productStream(id), asOf);
   }
 
-  order(id: string, asOf: AsOf): Promise<VersionedDocument | null> {
-    return this.ofStream(ordersProjection, 'orders', id, orderStream(id), asOf);
+  order(id: string, asOf: AsOf): Promise<OrderDocument | null> {
+    return this.ofStream(orderDocuments, id, orderStream(id), asOf);
   }
 
-  market(id: string, asOf: AsOf): Promise<VersionedDocument | null> {
-    return this.ofStream(marketsProjection, 'markets', id, marketStream(id), asOf);
+  market(id: string, asOf: AsOf): Promise<MarketDocument | null> {
+    return this.ofStream(marketDocuments, id, marketStream(id), asOf);
   }
 
   /**
@@ -48,10 +49,10 @@ export class ResourceHistory {
    * the order on) and by the saga's own log; a market's by the market's and the log. Their events are merged in
    * position order, as `$all` gave them to the view.
    */
-  async saga(id: string, asOf: AsOf): Promise<VersionedDocument | null> {
+  async saga(id: string, asOf: AsOf): Promise<SagaDocument | null> {
     const log = streamEvents(this.store, sagaLogStream(id));
     const [first] = await this.store.readStream(orderStream(id), { maxCount: 1 });
-    if (first?.type !== 'OrderPlaced') return this.fold(sagaStatusProjection, 'sagas', id, mergedByPosition([streamEvents(this.store, marketStream(id)), log]), asOf);
+    if (first?.type !== 'OrderPlaced') return this.fold(sagaDocuments, id, mergedByPosition([streamEvents(this.store, marketStream(id)), log]), asOf);
     const placed = this.decode(first) as RecordedEvent & OrderPlaced;
     const products = await Promise.all(
       placed.data.items.map(async ({ productId }) => {
@@ -59,14 +60,19 @@ export class ResourceHistory {
         return from === null ? [] : [streamEvents(this.store, productStream(productId), from)];
       }),
     );
-    return this.fold(sagaStatusProjection, 'sagas', id, mergedByPosition([streamEvents(this.store, orderStream(id)), ...products.flat(), log]), asOf);
+    return this.fold(sagaDocuments, id, mergedByPosition([streamEvents(this.store, orderStream(id)), ...products.flat(), log]), asOf);
   }
 
-  private ofStream(projection: Projection, collection: string, id: string, stream: string, asOf: AsOf): Promise<VersionedDocument | null> {
-    return this.fold(projection, collection, id, streamEvents(this.store, stream), asOf);
+  private ofStream<Document extends VersionedDocument>(documents: DocumentProjection<any, Document>, id: string, stream: string, asOf: AsOf) {
+    return this.fold(documents, id, streamEvents(this.store, stream), asOf);
   }
 
-  private fold(projection: Projection, collection: string, id: string, events: AsyncIterable<RecordedEvent>, asOf: AsOf): Promise<VersionedDocument | null> {
-    return documentAsOf(projection, collection, id, events, asOf, this.decode);
+  private fold<Document extends VersionedDocument>(
+    documents: DocumentProjection<any, Document>,
+    id: string,
+    events: AsyncIterable<RecordedEvent>,
+    asOf: AsOf,
+  ): Promise<Document | null> {
+    return documentAsOf(documents, id, events, asOf, this.decode);
   }
 }

@@ -1,33 +1,33 @@
+import { z } from 'zod';
 import type { RecordedEvent } from '../../application/ports/event-store.js';
-import type { ReadDocument } from '../../application/ports/read-store.js';
-import type { Role, UserEvent } from '../../domain/users/events.js';
+import { Role, type UserEvent } from '../../domain/users/events.js';
 import type { DocumentProjection, Projection } from '../projection.js';
 
 /** A user as queries see it. The password hash never leaves the user stream. */
-export interface UserDocument extends ReadDocument {
-  email: string;
-  name: string;
-  roles: Role[];
-  createdAt: string;
+export const UserDocument = z.object({
+  id: z.string(),
+  email: z.string(),
+  name: z.string(),
+  roles: z.array(Role),
+  createdAt: z.string(),
   /** The user stream's revision: the ETag of `GET /users/:id`. */
-  version: number;
-}
+  version: z.number().int(),
+});
+export type UserDocument = z.infer<typeof UserDocument>;
 
 type Recorded = RecordedEvent & UserEvent;
 
-export const userDocuments: DocumentProjection<Recorded> = {
+export const userDocuments: DocumentProjection<Recorded, UserDocument> = {
   collection: 'users',
   eventTypes: ['UserRegistered', 'UserRenamed', 'UserRoleGranted', 'UserPasswordChanged'],
   documentIds: (event) => [event.data.userId],
-  evolve(document, event) {
+  evolve(user, event) {
     const version = Number(event.revision);
     if (event.type === 'UserRegistered') {
       const { userId, email, name, roles, registeredAt } = event.data;
-      const registered: UserDocument = { id: userId, email, name, roles: [...roles], createdAt: registeredAt, version };
-      return registered;
+      return { id: userId, email, name, roles: [...roles], createdAt: registeredAt, version };
     }
-    if (document === null) return null;
-    const user = document as UserDocument;
+    if (user === null) return null;
     switch (event.type) {
       case 'UserRenamed':
         return { ...user, name: event.data.name, version };

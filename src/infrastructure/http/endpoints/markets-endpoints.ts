@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type MarketsService, viewOfDocument } from '../../../application/markets/markets-service.js';
+import type { MarketsService } from '../../../application/markets/markets-service.js';
 import { MarketStatus } from '../../../domain/markets/events.js';
 import { MAX_OUTCOMES, MAX_STAKE, MIN_OUTCOMES } from '../../../domain/markets/market.js';
 import type { ResourceHistory } from '../../../projections/time-travel/resource-history.js';
@@ -130,7 +130,7 @@ export const getMarket = endpoint({
   handle:
     ({ markets, history }: MarketsDeps) =>
     async ({ params: { id }, asOf }) => {
-      const market = asOf === undefined ? await markets.get(id) : await history.market(id, asOf).then((document) => document && viewOfDocument(document));
+      const market = asOf === undefined ? await markets.get(id) : await history.market(id, asOf);
       if (!market) throw notFoundAsOf('market', asOf);
       return ok(market, market.version);
     },

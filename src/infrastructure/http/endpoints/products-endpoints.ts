@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ProductView } from '../../../application/products/product-view.js';
-import { productOf, type ProductsService } from '../../../application/products/products-service.js';
+import type { ProductsService } from '../../../application/products/products-service.js';
+import type { ProductView } from '../../../projections/products/products-queries.js';
 import type { UserDirectory, UserSummary } from '../../../application/ports/user-directory.js';
 import type { ResourceHistory } from '../../../projections/time-travel/resource-history.js';
 import { commandAnswer, jsonOnce, ok } from '../answer.js';
@@ -128,7 +128,7 @@ export const getProduct = endpoint({
   handle:
     ({ products, users, history }: ProductsDeps) =>
     async ({ params: { id }, asOf, req }) => {
-      const product = asOf === undefined ? await products.get(id) : await history.product(id, asOf).then((document) => document && productOf(document));
+      const product = asOf === undefined ? await products.get(id) : await history.product(id, asOf);
       if (!product) throw notFoundAsOf('product', asOf);
       return ok(productAnswer(product, await users.find(product.createdBy, req.traceparent)), product.version);
     },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SAGA_TYPES } from '../../../../sagas/reaction.js';
-import { type SagaDocument, sagaViewOf } from '../../../../sagas/saga-status/saga-document.js';
+import { sagaViewOf } from '../../../../sagas/saga-status/saga-document.js';
 import type { SagasService } from '../../../application/sagas/sagas-service.js';
 import type { AsOf } from '../../../projections/time-travel/as-of.js';
 import type { ResourceHistory } from '../../../projections/time-travel/resource-history.js';
@@ -52,7 +52,7 @@ const sagaPath = z.object({ id: idParam('saga', "the order's or market's id (a U
 /** The saga as its view has it, or (`?asOf`) as it stood. */
 const sagaOf = async ({ sagas, history }: SagasDeps, id: string, asOf: AsOf | undefined) => {
   if (asOf === undefined) return sagas.get(id);
-  const document = (await history.saga(id, asOf)) as SagaDocument | null;
+  const document = await history.saga(id, asOf);
   return document && { saga: sagaViewOf(document), version: document.version };
 };
 
