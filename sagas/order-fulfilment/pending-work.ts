@@ -1,4 +1,5 @@
 import { anyReservationFailed, allItemsReserved, type Order } from '../../src/domain/orders/order.js';
+import type { ReservationStatus } from '../../src/domain/products/product.js';
 import type { Reaction } from '../reaction.js';
 import {
   cancelOrder,
@@ -15,7 +16,7 @@ import {
 } from './steps.js';
 
 /** Where an order's reservation stands in a product's stream (undefined: the product has not heard of the order). */
-export type ProductReservation = 'reserved' | 'committed' | 'released' | 'returned' | 'rejected' | undefined;
+export type ProductReservation = ReservationStatus | undefined;
 
 export interface OrderFulfilmentState {
   order: Order;

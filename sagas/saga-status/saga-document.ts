@@ -1,4 +1,6 @@
 import type { ReadDocument } from '../../src/application/ports/read-store.js';
+import type { CancelledWhen, OrderStatus } from '../../src/domain/orders/events.js';
+import type { ReservationStatus } from '../../src/domain/products/product.js';
 import type { SagaType } from '../reaction.js';
 
 export type SagaStatus = 'running' | 'completed' | 'compensated' | 'failed';
@@ -13,12 +15,12 @@ export interface SagaStep {
   error: string | null;
 }
 
-export type ProductReservation = 'reserved' | 'committed' | 'released' | 'returned' | 'rejected';
+export type ProductReservation = ReservationStatus;
 
 /** What the view keeps of an order to tell whether its saga is done. */
 export interface FulfilmentProgress {
-  order: 'pending' | 'confirmed' | 'cancelled';
-  cancelledWhen: 'pending' | 'confirmed' | null;
+  order: OrderStatus;
+  cancelledWhen: CancelledWhen | null;
   productIds: string[];
   products: Record<string, ProductReservation>;
   refundDue: boolean;

@@ -1,11 +1,7 @@
 import type { Payout } from './events.js';
 
-export interface StakedPosition {
-  positionId: string;
-  userId: string;
-  outcome: string;
-  stake: number;
-}
+/** A position as staked, before any payout. */
+export type StakedPosition = Omit<Payout, 'payout'>;
 
 export interface Settlement {
   totalPool: number;

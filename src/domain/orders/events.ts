@@ -32,11 +32,15 @@ export const OrderPaymentCaptured = z.object({ orderId: z.string(), paymentId: z
 export const OrderPaymentDeclined = z.object({ orderId: z.string(), reason: z.string() });
 export const OrderPaymentTimedOut = z.object({ orderId: z.string() });
 export const OrderConfirmed = z.object({ orderId: z.string() });
+/** What an order was when it was cancelled: a confirmed order's committed stock goes back on the shelf. */
+export const CancelledWhen = z.enum(['pending', 'confirmed']);
+export type CancelledWhen = z.infer<typeof CancelledWhen>;
+
 /** `refundDue`: a captured payment must be refunded (and, when `previousStatus` is confirmed, committed stock returned). */
 export const OrderCancelled = z.object({
   orderId: z.string(),
   reason: CancellationReason,
-  previousStatus: z.enum(['pending', 'confirmed']),
+  previousStatus: CancelledWhen,
   refundDue: z.boolean(),
   by: z.string().optional(),
 });

@@ -2,7 +2,7 @@ import { type Absent, absent, type Decider } from '../shared/decider.js';
 import { conflict, ruleViolated } from '../shared/errors.js';
 import type { Money } from '../shared/money.js';
 import type { OrderCommand } from './commands.js';
-import type { CancellationReason, OrderEvent, OrderLine, OrderStatus } from './events.js';
+import type { CancellationReason, CancelledWhen, OrderEvent, OrderLine, OrderStatus } from './events.js';
 import { priceOrderLines } from './order-lines.js';
 
 export type ReservationStatus = 'reserved' | 'failed';
@@ -21,8 +21,7 @@ export interface Order {
   reservations: ReadonlyMap<string, ReservationStatus>;
   payment: { status: PaymentStatus; dueAt: string | null; paymentId: string | null; refunded: boolean };
   cancellationReason: CancellationReason | null;
-  /** What the order was when it was cancelled: a confirmed order's committed stock goes back on the shelf. */
-  cancelledWhen: 'pending' | 'confirmed' | null;
+  cancelledWhen: CancelledWhen | null;
 }
 
 export type OrderState = Absent | Order;

@@ -4,7 +4,8 @@ import type { Money } from '../shared/money.js';
 import type { ProductCommand } from './commands.js';
 import type { ProductEvent } from './events.js';
 
-type ReservationStatus = 'reserved' | 'committed' | 'released' | 'returned' | 'rejected';
+/** Where an order's reservation of this product stands. */
+export type ReservationStatus = 'reserved' | 'committed' | 'released' | 'returned' | 'rejected';
 
 /** A product in the catalog. */
 export interface Product {
