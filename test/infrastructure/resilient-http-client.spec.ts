@@ -108,6 +108,25 @@ describe('ResilientHttpClient', () => {
     assert.ok(Date.now() - opened >= 190, 'it stayed open for halfOpenAfterMs');
     assert.equal(api.calls(), 4, 'one trial call closed it');
   });
+
+  it('with breakOnTimeouts false, counts no timeout against the circuit: requests that hang never open it, refused ones still do', async () => {
+    api.answer((req, res) => (req.url === '/hangs' ? undefined : res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}')));
+    const http = client({ retries: 0, timeoutMs: 50, breakAfter: 3, halfOpenAfterMs: 60_000, breakOnTimeouts: false });
+    for (let i = 0; i < 5; i++) await assert.rejects(http.request(`${api.url}/hangs`), unavailable('timeout'));
+    assert.equal(http.circuit.state, 'closed');
+    assert.equal((await http.request(`${api.url}/answers`)).status, 200, 'a request that answers goes through');
+
+    api.answer(status(503));
+    for (let i = 0; i < 3; i++) await assert.rejects(http.request(api.url), unavailable('status'));
+    assert.equal(http.circuit.state, 'open');
+  });
+
+  it('by default, counts timeouts against the circuit', async () => {
+    api.answer(() => undefined);
+    const http = client({ retries: 0, timeoutMs: 50, breakAfter: 3, halfOpenAfterMs: 60_000 });
+    for (let i = 0; i < 3; i++) await assert.rejects(http.request(api.url), unavailable('timeout'));
+    await assert.rejects(http.request(api.url), unavailable('circuit_open'));
+  });
 });
 
 /** Retries `check` until it passes (or gives up after `timeoutMs`). */

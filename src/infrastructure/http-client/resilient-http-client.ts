@@ -33,6 +33,12 @@ export interface ResilientHttpClientOptions {
    */
   breakOnRatio?: { ratio: number; windowMs: number; minimumRps: number };
   halfOpenAfterMs?: number;
+  /**
+   * Whether an attempt that timed out counts against the circuit (default true). False for a remote where one
+   * request may hang for reasons of its own (a payment a card holds up): only refused connections and 5xx or 429
+   * answers then say the remote is down, and a timed-out trial call closes the circuit again.
+   */
+  breakOnTimeouts?: boolean;
   /** The backoff between attempts: exponential with decorrelated jitter (cockatiel's default generator). */
   backoff?: { initialDelayMs: number; maxDelayMs: number };
   logger?: Logger;
@@ -110,7 +116,8 @@ export class ResilientHttpClient {
   constructor(private readonly options: ResilientHttpClientOptions) {
     const { name, logger } = options;
     this.timeoutMs = options.timeoutMs ?? 1_000;
-    const breaker = circuitBreaker(handleAll, {
+    const counted = options.breakOnTimeouts === false ? handleWhen((error) => !(error instanceof TaskCancelledError)) : handleAll;
+    const breaker = circuitBreaker(counted, {
       halfOpenAfter: options.halfOpenAfterMs ?? 10_000,
       breaker: options.breakOnRatio
         ? new SamplingBreaker({ threshold: options.breakOnRatio.ratio, duration: options.breakOnRatio.windowMs, minimumRps: options.breakOnRatio.minimumRps })

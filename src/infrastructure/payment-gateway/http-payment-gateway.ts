@@ -22,6 +22,8 @@ export interface HttpPaymentGatewayOptions {
   /** Open the circuit on a share of failed attempts instead of a run of them. */
   breakOnRatio?: { ratio: number; windowMs: number; minimumRps: number };
   halfOpenAfterMs?: number;
+  /** Whether a call that timed out counts against the circuit (default true). */
+  breakOnTimeouts?: boolean;
   logger?: Logger;
 }
 
@@ -51,9 +53,9 @@ export class HttpPaymentGateway implements PaymentGateway {
   private readonly baseUrl: () => string | undefined;
 
   constructor(options: HttpPaymentGatewayOptions) {
-    const { baseUrl, timeoutMs, retries, breakAfter, breakOnRatio, halfOpenAfterMs, logger } = options;
+    const { baseUrl, timeoutMs, retries, breakAfter, breakOnRatio, halfOpenAfterMs, breakOnTimeouts, logger } = options;
     this.baseUrl = typeof baseUrl === 'string' ? () => baseUrl : baseUrl;
-    this.http = new ResilientHttpClient({ name: 'payment gateway', timeoutMs, retries, breakAfter, breakOnRatio, halfOpenAfterMs, logger });
+    this.http = new ResilientHttpClient({ name: 'payment gateway', timeoutMs, retries, breakAfter, breakOnRatio, halfOpenAfterMs, breakOnTimeouts, logger });
   }
 
   /** Its circuit breaker as it stands (metrics). */
