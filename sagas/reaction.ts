@@ -19,15 +19,21 @@ export interface StepOf {
   opening?: true;
 }
 
-/** What a saga does in answer to an event: a command on an aggregate, or a call to the payment gateway. */
+/** What a saga does in answer to an event: a command on an aggregate, or a call to the payment gateway and the note of its answer. */
 export type Reaction = StepOf &
   (
     | { kind: 'order'; orderId: string; command: OrderCommand }
     | { kind: 'product'; productId: string; command: ProductCommand }
     | { kind: 'market'; marketId: string; command: MarketCommand }
     | { kind: 'charge'; orderId: string; amount: Money; token: string }
+    /** The payment deadline: the order notes the capture the gateway holds for it, or else that it timed out. */
+    | { kind: 'payment-deadline'; orderId: string }
     | { kind: 'refund'; orderId: string; chargeId: string }
   );
+
+/** The reactions that call the payment gateway, whose calls may hang for as long as the client waits. */
+export const callsTheGateway = (reaction: Reaction): boolean =>
+  reaction.kind === 'charge' || reaction.kind === 'payment-deadline' || reaction.kind === 'refund';
 
 const NAMESPACE = '6d1f4b8e-58c5-4d1e-9d3a-6c1b0f6a2e10';
 

@@ -62,11 +62,14 @@ export const chargePayment = (order: Order): Reaction => ({
   token: order.paymentToken,
 });
 
+/**
+ * At the deadline the gateway is asked first: a capture whose answer was lost is the payment's outcome after all;
+ * with none (or no answer from the gateway), the order notes that its payment timed out.
+ */
 export const paymentTimeout = (orderId: string, dueAt: string): Reaction => ({
   ...step(orderId, 'payment-timeout', dueAt),
-  kind: 'order',
+  kind: 'payment-deadline',
   orderId,
-  command: { type: 'NotePaymentTimedOut', data: {} },
 });
 
 export const confirmOrder = (orderId: string): Reaction => ({

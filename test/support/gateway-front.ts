@@ -1,7 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-type Mode = 'forward' | 'fail';
+/**
+ * What a charge meets: `forward`ed; `fail`: a 400 (an answer no retry changes: the saga step dead-letters);
+ * `unavailable`: a 503 (no outcome: tried again); `lose answers`: forwarded (the simulator charges), its answer never
+ * sent back (the client times out), as when a connection drops on the way back.
+ */
+type Mode = 'forward' | 'fail' | 'unavailable' | 'lose answers';
 
 /** What a charge request carries (the simulator's `POST /v1/charges` body). */
 export interface ChargeBody {
@@ -12,8 +17,8 @@ export interface ChargeBody {
 }
 
 /**
- * A payment gateway the spec steers, in front of the real simulator: it forwards, fails every charge with a 400
- * (an answer no retry changes: the saga step dead-letters), or holds the next charge until the spec releases it.
+ * A payment gateway the spec steers, in front of the real simulator: it treats charges as its `mode` says, or holds
+ * the next charge until the spec releases it.
  * It remembers every request it was sent (any server can stand behind it: `target` may be set once known).
  */
 const chargeOf = (chunks: readonly Buffer[]): ChargeBody => {
@@ -30,6 +35,8 @@ export class GatewayFront {
   private server: Server | undefined;
   url = '';
   readonly seen: { method: string; url: string; traceparent: string | undefined }[] = [];
+  /** Charges forwarded in `lose answers` mode, whose answers were kept back. */
+  answersLost = 0;
 
   constructor(public target: string) {}
 
@@ -68,6 +75,11 @@ export class GatewayFront {
       res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'invalid_request', message: 'steered to fail' } }));
       return;
     }
+    if (isCharge && this.mode === 'unavailable') {
+      res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'gateway_unavailable' } }));
+      return;
+    }
+    const loseAnswer = isCharge && this.mode === 'lose answers';
     if (isCharge && this.waitToForward?.matches(chargeOf(chunks))) {
       const { wait } = this.waitToForward;
       this.waitToForward = undefined;
@@ -76,6 +88,11 @@ export class GatewayFront {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string' && name !== 'host' && name !== 'content-length') headers[name] = value;
     const answer = await fetch(`${this.target}${req.url}`, { method: req.method, headers, ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}) });
+    if (loseAnswer) {
+      await answer.text();
+      this.answersLost++;
+      return;
+    }
     res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(await answer.text());
   }
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { CommandHandler } from '../commands/command-handler.js';
 import type { EventStore } from '../ports/event-store.js';
-import type { JobQueue } from '../ports/job-queue.js';
+import type { JobDepth } from '../ports/job-queue.js';
 import type { ReadModelProgress } from '../ports/read-model-progress.js';
 import type { SagaDelivery } from './saga-delivery.js';
 import type { SagaJobs, SagaStepCounts } from './saga-jobs.js';
@@ -10,7 +10,6 @@ import type { SagaRecovery } from './saga-recovery.js';
 
 export interface SagaRuntimeParts {
   events: EventStore;
-  queue: JobQueue;
   jobs: SagaJobs;
   runner: ReactionRunner;
   commands: CommandHandler;
@@ -38,16 +37,21 @@ export class SagaRuntime {
     return { ...this.parts.jobs.counts };
   }
 
+  /** The jobs both lanes hold (metrics); undefined when the queues cannot tell. */
+  jobDepth(): Promise<JobDepth | undefined> {
+    return this.parts.jobs.depth();
+  }
+
   async start(): Promise<void> {
-    const { queue, jobs, runner, commands, delivery, logger } = this.parts;
+    const { jobs, runner, commands, delivery, logger } = this.parts;
     jobs.work(runner, commands, logger);
     await delivery.start();
-    queue.onReconnect(() => void this.recover());
+    jobs.onReconnect(() => void this.recover());
     void this.recover();
   }
 
   /**
-   * Re-derives the work of every running saga once the saga view has caught up with the store as it is now (what
+   * Re-derives the work of every unfinished saga once the saga view has caught up with the store as it is now (what
    * the view has not seen yet, the delivery hands over anyway). A failure (the queue's store still away) is tried
    * again with backoff; a request made while a recovery runs makes another run after it, since the queue may have
    * lost what the running one enqueued.
@@ -84,6 +88,6 @@ export class SagaRuntime {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.parts.delivery.stop();
-    await this.parts.queue.close();
+    await this.parts.jobs.close();
   }
 }

@@ -25,6 +25,7 @@ import type { JwtAccessTokens } from '../auth/jwt-access-tokens.js';
 import type { OwnUrl } from '../http/own-url.js';
 import type { JobQueue } from '../../application/ports/job-queue.js';
 import type { PaymentGateway } from '../../application/ports/payment-gateway.js';
+import type { SagaLanes } from '../../application/sagas/saga-jobs.js';
 import type { SagaRuntime } from '../../application/sagas/saga-runtime.js';
 import type { SagasService } from '../../application/sagas/sagas-service.js';
 
@@ -57,7 +58,7 @@ export const TOKENS = {
   AccessTokens: token<JwtAccessTokens>('AccessTokens'),
   PasswordHasher: token<PasswordHasher>('PasswordHasher'),
   RateLimiters: token<RateLimiterFactory>('RateLimiters'),
-  JobQueue: token<JobQueue>('JobQueue'),
+  SagaJobQueues: token<SagaLanes<JobQueue>>('SagaJobQueues'),
   PaymentGateway: token<PaymentGateway>('PaymentGateway'),
   /** The bundled payment simulator's base URL once it listens, when no PAYMENT_GATEWAY_URL is given. */
   PaymentSimulatorUrl: token<OwnUrl>('PaymentSimulatorUrl'),

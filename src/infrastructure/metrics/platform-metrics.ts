@@ -271,26 +271,23 @@ export const metricsModule = ({ container, role, projections }: PlatformMetricsP
         this.inc({ outcome: 'dead_lettered' }, deadLettered);
       },
     });
-    const queue = container.get(TOKENS.JobQueue);
-    if (queue.depth) {
-      const depth = shared(() => queue.depth!());
-      new Gauge({
-        name: 'ledgerflow_saga_jobs',
-        help: 'Saga jobs the queue holds by state: waiting (ready), delayed (a timeout, a backoff), active; with Redis, the whole queue',
-        labelNames: ['state'],
-        registers,
-        async collect() {
-          this.reset();
-          let counts: JobDepth;
-          try {
-            counts = await depth();
-          } catch {
-            return; // The queue's store is away: no figure rather than a wrong one.
-          }
-          for (const state of ['waiting', 'delayed', 'active'] as const) this.set({ state }, counts[state]);
-        },
-      });
-    }
+    const depth = shared(() => runtime.jobDepth());
+    new Gauge({
+      name: 'ledgerflow_saga_jobs',
+      help: 'Saga jobs the queues hold by state: waiting (ready), delayed (a timeout, a backoff), active; both lanes (steps, payments) added up; with Redis, the whole queue',
+      labelNames: ['state'],
+      registers,
+      async collect() {
+        this.reset();
+        let counts: JobDepth | undefined;
+        try {
+          counts = await depth();
+        } catch {
+          return; // The queue's store is away: no figure rather than a wrong one.
+        }
+        if (counts) for (const state of ['waiting', 'delayed', 'active'] as const) this.set({ state }, counts[state]);
+      },
+    });
   }
 
   // Circuit breakers of the remotes this process calls.

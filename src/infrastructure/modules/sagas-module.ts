@@ -36,25 +36,29 @@ export const sagasModule: PlatformModule = {
         new HttpPaymentGateway({
           baseUrl: () => config.PAYMENT_GATEWAY_URL ?? ctx.get(TOKENS.PaymentSimulatorUrl).get(),
           timeoutMs: config.PAYMENT_GATEWAY_TIMEOUT_MS,
-          // A charge that hangs or is refused says little about the next one (tok_timeout, tok_flaky): the circuit
-          // opens when nearly every call fails, not after a run of failures that a few such charges would make.
+          // A charge that hangs says nothing about the next one (a card that never answers, tok_timeout): a timeout
+          // does not count against the circuit, or a burst of such cards would open it and fail every other charge.
+          // Refused connections and 5xx answers do, and open it when nearly every call fails, not after a run of
+          // failures that a few flaky charges (tok_flaky) would make.
+          breakOnTimeouts: false,
           breakOnRatio: { ratio: 0.9, windowMs: 10_000, minimumRps: 5 },
           logger: ctx.get(TOKENS.Logger),
         }),
     );
-    container.bind(TOKENS.JobQueue).toDynamicValue((ctx) => createJobQueue(config, config.SAGA_QUEUE, ctx.get(TOKENS.Logger)));
+    container.bind(TOKENS.SagaJobQueues).toDynamicValue((ctx) => ({
+      steps: createJobQueue(config, config.SAGA_QUEUE, ctx.get(TOKENS.Logger)),
+      payments: createJobQueue(config, `${config.SAGA_QUEUE}-payments`, ctx.get(TOKENS.Logger)),
+    }));
     container.bind(TOKENS.SagaRuntime).toDynamicValue((ctx) => {
       const commands = ctx.get(TOKENS.CommandHandler);
       const readStore = ctx.get(TOKENS.ReadStore);
       const logger = ctx.get(TOKENS.Logger);
       const registry = ctx.get(TOKENS.EventRegistry);
-      const queue = ctx.get(TOKENS.JobQueue);
       const reactions = new SagaReactions(commands, config.PAYMENT_TIMEOUT_MS);
-      const jobs = new SagaJobs(queue, { attempts: config.SAGA_ATTEMPTS, initialDelayMs: config.SAGA_BACKOFF_MS, maxDelayMs: config.SAGA_BACKOFF_MAX_MS });
+      const jobs = new SagaJobs(ctx.get(TOKENS.SagaJobQueues), { attempts: config.SAGA_ATTEMPTS, initialDelayMs: config.SAGA_BACKOFF_MS, maxDelayMs: config.SAGA_BACKOFF_MAX_MS });
       const events = ctx.get(TOKENS.EventStore);
       return new SagaRuntime({
         events,
-        queue,
         jobs,
         commands,
         runner: new ReactionRunner(commands, ctx.get(TOKENS.PaymentGateway)),
