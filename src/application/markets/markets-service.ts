@@ -5,7 +5,7 @@ import type { CommandContext } from '../commands/command-context.js';
 import type { CommandHandler } from '../commands/command-handler.js';
 import type { Page, ReadStore } from '../ports/read-store.js';
 import { type MarketDocument, outcomeViews } from '../../projections/markets/markets-projection.js';
-import { listMarkets, marketById, type MyPosition, positionsOf } from '../../projections/markets/markets-queries.js';
+import { listMarkets, marketById, type MyPosition, positionsOf } from '../../projections/markets/markets-projection.js';
 import { resourceId } from '../commands/request-keys.js';
 
 export interface MarketChange {

@@ -7,7 +7,7 @@ import type { Money } from '../../domain/shared/money.js';
 import type { CommandContext } from '../commands/command-context.js';
 import type { CommandHandler } from '../commands/command-handler.js';
 import type { Page, ReadStore } from '../ports/read-store.js';
-import { listOrders, orderById, type OrderView, type OrderViewer, visibleTo } from '../../projections/orders/orders-queries.js';
+import { listOrders, orderById, type OrderView, type OrderViewer, visibleTo } from '../../projections/orders/orders-projection.js';
 import { resourceId } from '../commands/request-keys.js';
 
 export interface OrderChange {

@@ -8,7 +8,7 @@ import type { Page, ReadStore } from '../ports/read-store.js';
 import type { UniqueClaims } from '../uniqueness/unique-claims.js';
 import { type Product, available } from '../../domain/products/product.js';
 import type { ProductDocument } from '../../projections/products/products-projection.js';
-import { listProducts, productById, type ProductView } from '../../projections/products/products-queries.js';
+import { listProducts, productById, type ProductView } from '../../projections/products/products-projection.js';
 import { resourceId } from '../commands/request-keys.js';
 import type { CommandResult } from '../commands/command-handler.js';
 

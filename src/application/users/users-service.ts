@@ -9,7 +9,7 @@ import type { EventStore } from '../ports/event-store.js';
 import type { PasswordHasher } from '../ports/password-hasher.js';
 import type { ReadStore } from '../ports/read-store.js';
 import { UniqueClaims, UniqueValueClaimed } from '../uniqueness/unique-claims.js';
-import { userById, type UserRecord, type UserView } from '../../projections/users/users-queries.js';
+import { userById, type UserRecord, type UserView } from '../../projections/users/users-projection.js';
 import type { CommandResult } from '../commands/command-handler.js';
 import { resourceId } from '../commands/request-keys.js';
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { RecordedEvent } from '../../application/ports/event-store.js';
 import { Role, type UserEvent } from '../../domain/users/events.js';
-import type { DocumentProjection, Projection } from '../projection.js';
+import { type DocumentProjection, type Projection, readerOf } from '../projection.js';
+import type { ReadStore } from '../../application/ports/read-store.js';
 
 /** A user as queries see it. The password hash never leaves the user stream. */
 export const UserDocument = z.object({
@@ -44,4 +45,26 @@ export const usersProjection: Projection = {
   name: 'users',
   collections: [{ name: 'users', indexes: ['email', 'createdAt'] }],
   documents: [userDocuments],
+};
+
+/** A user as the API shows it: never the password hash. */
+export type UserView = Omit<UserDocument, 'version'>;
+
+/** A user as the API shows it, and the user stream's revision (its ETag). */
+export interface UserRecord {
+  user: UserView;
+  version: number;
+}
+
+const users = readerOf(userDocuments);
+
+/** A `users` document (the read model's, or one as it stood) as the API shows it, with its revision. */
+export const userRecordOf = ({ id, email, name, roles, createdAt, version }: UserDocument): UserRecord => ({
+  user: { id, email, name, roles, createdAt },
+  version,
+});
+
+export const userById = async (store: ReadStore, userId: string): Promise<UserRecord | null> => {
+  const document = await users.get(store, userId);
+  return document && userRecordOf(document);
 };

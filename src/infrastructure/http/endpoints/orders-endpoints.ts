@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { OrdersService } from '../../../application/orders/orders-service.js';
-import { type OrderView, type OrderViewer, visibleOrder } from '../../../projections/orders/orders-queries.js';
+import { type OrderView, type OrderViewer, visibleOrder } from '../../../projections/orders/orders-projection.js';
 import type { UserDirectory } from '../../../application/ports/user-directory.js';
 import { CancellationReason, OrderStatus } from '../../../domain/orders/events.js';
 import { MAX_ITEMS, MAX_QUANTITY } from '../../../domain/orders/order-lines.js';

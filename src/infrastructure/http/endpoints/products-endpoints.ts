@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ProductsService } from '../../../application/products/products-service.js';
-import type { ProductView } from '../../../projections/products/products-queries.js';
+import type { ProductView } from '../../../projections/products/products-projection.js';
 import type { UserDirectory, UserSummary } from '../../../application/ports/user-directory.js';
 import type { ResourceHistory } from '../../../projections/time-travel/resource-history.js';
 import { commandAnswer, jsonOnce, ok } from '../answer.js';

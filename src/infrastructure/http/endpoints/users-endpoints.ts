@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { RateLimiter } from '../../../application/ports/rate-limiter.js';
 import type { SignIn } from '../../../application/users/sign-in.js';
 import type { UsersService } from '../../../application/users/users-service.js';
-import { type UserRecord, userRecordOf } from '../../../projections/users/users-queries.js';
+import { type UserRecord, userRecordOf } from '../../../projections/users/users-projection.js';
 import type { AsOf } from '../../../projections/time-travel/as-of.js';
 import { Role } from '../../../domain/users/events.js';
 import type { ResourceHistory } from '../../../projections/time-travel/resource-history.js';
