@@ -3,6 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { httpClient, isProblem } from '../api/api-client.js';
 import { type Customer, startTestPlatform, type TestPlatform } from '../support/http-platform.js';
 import { sagaFlow } from '../support/saga-flow.js';
+import { allModules } from '../../src/infrastructure/modules/all-modules.js';
+
+/** Every projection the platform's modules define. */
+const PROJECTION_NAMES = allModules.flatMap((module) => module.projections ?? []).map((projection) => projection.name).sort();
 
 /** One sample of the Prometheus text format. */
 interface Sample {
@@ -130,7 +134,7 @@ describe('GET /metrics after some traffic', function () {
 
   it('shows where each projection stands', () => {
     const names = of('ledgerflow_projection_lag_events').map((sample) => sample.labels.projection).sort();
-    assert.deepEqual(names, ['markets', 'orders', 'products', 'sagas', 'users']);
+    assert.deepEqual(names, PROJECTION_NAMES);
     for (const name of names) {
       assert.ok(value('ledgerflow_projection_position', { projection: name! }) >= 0);
       assert.equal(of('ledgerflow_projection_status', { projection: name! }).reduce((sum, sample) => sum + sample.value, 0), 1, `one status of ${name}`);
