@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { MarketsService } from '../../../application/markets/markets-service.js';
 import { MarketStatus } from '../../../domain/markets/events.js';
 import { MAX_OUTCOMES, MAX_STAKE, MIN_OUTCOMES } from '../../../domain/markets/market.js';
+import { MarketDocument } from '../../../projections/markets/markets-projection.js';
 import type { ResourceHistory } from '../../../projections/time-travel/resource-history.js';
 import { commandAnswer, ok } from '../answer.js';
 import { notFoundAsOf } from '../as-of.js';
@@ -53,20 +54,7 @@ const CloseMarketBody = named('CloseMarketBody', z.strictObject({}));
 const ResolveMarketBody = named('ResolveMarketBody', z.strictObject({ winningOutcome: OutcomeName }));
 const MarketListQuery = ListQuery.extend({ status: MarketStatus.optional() });
 
-const MarketResponse = named(
-  'Market',
-  z.object({
-    id: z.string(),
-    question: z.string(),
-    status: MarketStatus,
-    closesAt: z.string(),
-    outcomes: z.array(z.object({ name: z.string(), pool: z.number().int(), probability: z.number() })),
-    totalPool: z.number().int(),
-    positions: z.number().int(),
-    winningOutcome: z.string().nullable(),
-    version: z.number().int(),
-  }),
-);
+const MarketResponse = named('Market', MarketDocument);
 const MarketList = named('MarketList', page(MarketResponse));
 const PositionResponse = named('Position', z.object({ id: z.string(), outcome: z.string(), stake: z.number().int() }));
 const MyPositionsResponse = named(

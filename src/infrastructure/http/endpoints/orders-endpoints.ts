@@ -2,15 +2,16 @@ import { z } from 'zod';
 import type { OrdersService } from '../../../application/orders/orders-service.js';
 import { type OrderView, type OrderViewer, visibleOrder } from '../../../projections/orders/orders-projection.js';
 import type { UserDirectory } from '../../../application/ports/user-directory.js';
-import { CancellationReason, OrderStatus } from '../../../domain/orders/events.js';
+import { OrderStatus } from '../../../domain/orders/events.js';
 import { MAX_ITEMS, MAX_QUANTITY } from '../../../domain/orders/order-lines.js';
+import { OrderDocument } from '../../../projections/orders/orders-projection.js';
 import type { ResourceHistory } from '../../../projections/time-travel/resource-history.js';
 import { commandAnswer, ok } from '../answer.js';
 import { notFoundAsOf } from '../as-of.js';
 import { endpoint, idParam, named, tag } from '../endpoint.js';
 import { isAdmin } from '../middleware/auth.js';
 import type { Principal } from '../request-context.js';
-import { ListQuery, Money, page } from '../schemas/common.js';
+import { ListQuery, page, UserSummary } from '../schemas/common.js';
 
 const Orders = tag('Orders', 'Orders and the order-fulfilment saga.');
 
@@ -52,18 +53,8 @@ const OrderListQuery = ListQuery.extend({ status: OrderStatus.optional() });
 
 const OrderPlacedResponse = named('OrderPlaced', z.object({ id: z.string(), status: z.literal('pending') }));
 
-const OrderResponse = named(
-  'Order',
-  z.object({
-    id: z.string(),
-    status: OrderStatus,
-    items: z.array(z.object({ productId: z.string(), quantity: z.number().int(), unitPrice: Money })),
-    total: Money,
-    cancellationReason: CancellationReason.nullable(),
-    customer: z.object({ id: z.string(), name: z.string() }).nullable(),
-    version: z.number().int(),
-  }),
-);
+/** The read model's order, with its customer as the users API names them instead of the customer's id. */
+const OrderResponse = named('Order', OrderDocument.omit({ customerId: true, placedAt: true }).extend({ customer: UserSummary.nullable() }));
 
 const OrderList = named('OrderList', page(OrderResponse));
 

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import type { ProductsService } from '../../../application/products/products-service.js';
-import type { ProductView } from '../../../projections/products/products-projection.js';
-import type { UserDirectory, UserSummary } from '../../../application/ports/user-directory.js';
+import type { UserDirectory, UserSummary as Creator } from '../../../application/ports/user-directory.js';
+import { ProductDocument, type ProductView } from '../../../projections/products/products-projection.js';
 import type { ResourceHistory } from '../../../projections/time-travel/resource-history.js';
 import { commandAnswer, jsonOnce, ok } from '../answer.js';
 import { notFoundAsOf } from '../as-of.js';
 import { endpoint, idParam, named, tag } from '../endpoint.js';
-import { ListQuery, Money, page, plainText } from '../schemas/common.js';
+import { ListQuery, Money, page, plainText, UserSummary } from '../schemas/common.js';
 
 const Products = tag('Products', 'Catalog and inventory.');
 
@@ -45,19 +45,8 @@ const AdjustStockBody = named(
 
 const ProductListQuery = ListQuery.extend({ q: z.string().max(200).optional() });
 
-const ProductResponse = named(
-  'Product',
-  z.object({
-    id: z.string(),
-    sku: z.string(),
-    name: z.string(),
-    description: z.string(),
-    price: Money,
-    stock: z.object({ onHand: z.number().int(), reserved: z.number().int(), available: z.number().int() }),
-    createdBy: z.object({ id: z.string(), name: z.string() }).nullable(),
-    version: z.number().int(),
-  }),
-);
+/** The read model's product, with its creator as the users API names them instead of the creator's id. */
+const ProductResponse = named('Product', ProductDocument.omit({ createdBy: true, createdAt: true }).extend({ createdBy: UserSummary.nullable() }));
 
 const ProductList = named('ProductList', page(ProductResponse));
 
@@ -65,7 +54,7 @@ const byId = idParam('product');
 const productPath = z.object({ id: byId });
 
 /** The product as the contract shows it: the read model keeps `createdAt` to order the list, the contract has no such field. */
-const answerOf = ({ createdBy: _createdBy, createdAt: _createdAt, ...product }: ProductView & { createdAt?: string }, creator: UserSummary | null) => ({
+const answerOf = ({ createdBy: _createdBy, createdAt: _createdAt, ...product }: ProductView & { createdAt?: string }, creator: Creator | null) => ({
   ...product,
   createdBy: creator,
 });

@@ -4,7 +4,7 @@ import type { SignIn } from '../../../application/users/sign-in.js';
 import type { UsersService } from '../../../application/users/users-service.js';
 import { type UserRecord, userRecordOf } from '../../../projections/users/users-projection.js';
 import type { AsOf } from '../../../projections/time-travel/as-of.js';
-import { Role } from '../../../domain/users/events.js';
+import { UserDocument } from '../../../projections/users/users-projection.js';
 import type { ResourceHistory } from '../../../projections/time-travel/resource-history.js';
 import type { JwtAccessTokens } from '../../auth/jwt-access-tokens.js';
 import { type Answer, commandAnswer, ok } from '../answer.js';
@@ -44,10 +44,7 @@ const RegisterUserBody = named('RegisterUserBody', z.strictObject({ email: Email
 const TokenRequestBody = named('TokenRequestBody', z.strictObject({ email: Email, password: z.string().min(1).max(1024) }));
 const RenameUserBody = named('RenameUserBody', z.strictObject({ name: Name }));
 
-const UserResponse = named(
-  'User',
-  z.object({ id: z.string(), email: z.string(), name: z.string(), roles: z.array(Role), createdAt: z.string() }),
-);
+const UserResponse = named('User', UserDocument.omit({ version: true }));
 const RegisteredUserResponse = named('RegisteredUser', UserResponse.omit({ createdAt: true }));
 const TokenResponse = named('Token', z.object({ accessToken: z.string(), tokenType: z.literal('Bearer'), expiresIn: z.number().int() }));
 

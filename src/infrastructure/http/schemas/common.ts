@@ -27,3 +27,6 @@ export const ListQuery = z.strictObject({
 });
 
 export const page = <Item extends z.ZodType>(item: Item) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+/** A user as another context shows them (`createdBy`, `customer`): from the users API, null when that call fails. */
+export const UserSummary = z.object({ id: z.string(), name: z.string() });
