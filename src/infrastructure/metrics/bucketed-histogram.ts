@@ -80,14 +80,23 @@ export class BucketedHistogram<Label extends string> extends Histogram<Label> {
       values.push({ labels: series.labels, value: series.sum, metricName: `${name}_sum` });
       values.push({ labels: series.labels, value: series.count, metricName: `${name}_count` });
     }
-    const metric = { name, help: this.helpText, type: 'histogram', values, aggregator: 'sum' };
-    // What prom-client's own histograms answer: its typings declare `type` a numeric enum its JavaScript does not
-    // have (the registry reads the name) and a `collect` that no answer carries, so no honest value has their type.
-    return metric as unknown as Awaited<ReturnType<Histogram<Label>['get']>>;
+    return asPromClientMetric<Label>({ name, help: this.helpText, type: 'histogram', values, aggregator: 'sum' });
   }
 
   /** What the registry reads for the text format (prom-client looks for it before `get`). */
   async getForPromString(): ReturnType<Histogram<Label>['get']> {
     return this.get();
   }
+}
+
+type PromClientMetric<Label extends string> = Awaited<ReturnType<Histogram<Label>['get']>>;
+
+/**
+ * What prom-client's own histograms answer, given the type its registry expects: its typings declare `type` a numeric
+ * enum its JavaScript does not have (the registry reads the name) and a `collect` that no answer carries, so no
+ * honest value has their type; this overload is the one place that says so.
+ */
+function asPromClientMetric<Label extends string>(metric: { name: string; help: string; type: 'histogram'; values: unknown[]; aggregator: 'sum' }): PromClientMetric<Label>;
+function asPromClientMetric(metric: object): object {
+  return metric;
 }
