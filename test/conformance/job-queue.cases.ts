@@ -140,6 +140,15 @@ const commonCases: [string, (given: Given) => Promise<void>][] = [
     },
   ],
   [
+    'given jobs waiting, deferred or not, then the depth counts every one of them',
+    async ({ open, jobId }) => {
+      const queue = await open();
+      await queue.enqueue('confirm', {}, { jobId: jobId('step') });
+      await queue.enqueue('reserve', {}, { jobId: jobId('deferred'), deferred: true });
+      assert.deepEqual(await queue.depth?.(), { waiting: 2, delayed: 0, active: 0 });
+    },
+  ],
+  [
     'given a job id enqueued again while its job is active, then it runs once',
     async ({ open, jobId }) => {
       const queue = await open();

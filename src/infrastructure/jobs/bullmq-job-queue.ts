@@ -146,10 +146,13 @@ export class BullMqJobQueue implements JobQueue {
     this.reconnectListeners.push(listener);
   }
 
-  /** The whole queue's, every worker's jobs counted (BullMQ's getJobCounts); fails at once while Redis is away. */
+  /**
+   * The whole queue's, every worker's jobs counted (BullMQ's getJobCounts); fails at once while Redis is away. A
+   * deferred job waits in BullMQ's `prioritized` state, which `waiting` does not count.
+   */
   async depth(): Promise<JobDepth> {
-    const { waiting = 0, delayed = 0, active = 0 } = await this.queue.getJobCounts('waiting', 'delayed', 'active');
-    return { waiting, delayed, active };
+    const { waiting = 0, prioritized = 0, delayed = 0, active = 0 } = await this.queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active');
+    return { waiting: waiting + prioritized, delayed, active };
   }
 
   close(): Promise<void> {
