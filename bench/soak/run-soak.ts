@@ -90,14 +90,25 @@ const everything = async <T>(client: SoakClient, admin: Session, path: string): 
   return items;
 };
 
-/** Waits until no order is pending, no saga running and every projection caught up; what is left if not in time. */
+/** The saga jobs the queue holds (waiting, delayed or active), from the metrics; undefined when they cannot be read. */
+const sagaJobsLeft = async (client: SoakClient): Promise<number | undefined> => {
+  const metrics = await fetch(`${client.url}/metrics`).then((response) => response.text(), () => '');
+  const counts = [...metrics.matchAll(/^ledgerflow_saga_jobs\{state="\w+"\} (\d+)$/gm)];
+  return counts.length === 0 ? undefined : counts.reduce((sum, [, count]) => sum + Number(count), 0);
+};
+
+/**
+ * Waits until no saga job is left (a compensated saga may still look a late capture up), then no order is pending,
+ * no saga running and every projection caught up; what is left if not in time.
+ */
 const quiet = async (client: SoakClient, admin: Session, timeoutMs: number): Promise<string[]> => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    const jobs = await sagaJobsLeft(client);
     const pending = await everything<ApiOrder>(client, admin, '/api/v1/orders?status=pending');
     const running = await everything<{ id: string; type: string; pendingTimeout: { dueAt: string } | null; steps: unknown[] }>(client, admin, '/api/v1/sagas?status=running');
     const lagging = ((await client.query('/api/v1/projections', admin)).body.items as { name: string; lag: string }[]).filter((projection) => projection.lag !== '0');
-    if (pending.length === 0 && running.length === 0 && lagging.length === 0) return [];
+    if ((jobs ?? 0) === 0 && pending.length === 0 && running.length === 0 && lagging.length === 0) return [];
     if (Date.now() > deadline) {
       // What the job queue holds and what the worker did: a step never attempted is a job lost, or a worker that stopped.
       const metrics = await fetch(`${client.url}/metrics`).then((response) => response.text(), () => '');
