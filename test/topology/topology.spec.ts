@@ -137,6 +137,7 @@ if (!redisUrl || !mongoUrl) {
 
     before(async function () {
       this.timeout(150_000);
+      started = Date.now();
       dataDir = mkdtempSync(join(tmpdir(), 'ledgerflow-topology-'));
       const mongo = new URL(mongoUrl);
       mongo.pathname = `/${database}`;
