@@ -2,6 +2,7 @@ import type { EventStore, RecordedEvent } from '../application/ports/event-store
 import { type CollectionSpec, type DocumentChange, FencedOffError, type FindQuery, type ProjectionTarget, type ReadStore, type StoredDocument } from '../application/ports/read-store.js';
 import { eventTypesOf, type Projection } from './projection.js';
 import { type ProjectionFault, ProjectionWorker } from './projection-worker.js';
+import { PositionWaiters } from './position-waiters.js';
 
 export type ProjectionStatus = 'starting' | 'catching_up' | 'live' | 'rebuilding' | 'faulted' | 'stopped';
 
@@ -147,6 +148,11 @@ export class ProjectionRunner {
   /** Set from the moment a rebuild is asked for until it is swapped in or given up. */
   private rebuilding: { startedAt: Date; done: number; total: number; settled: Promise<void> } | undefined;
   private caughtUpOnce = false;
+  /**
+   * What the live generations have processed, across stops and starts: a caller waiting when the lease is lost and
+   * taken again is woken by the next run, not left waiting on a stopped worker.
+   */
+  private readonly processed = new PositionWaiters();
   private session: Session = { stopped: false, fence: undefined };
   private readonly listeners: LiveChangesListener[] = [];
   private readonly progressListeners: ((projection: string, position: bigint) => void)[] = [];
@@ -194,7 +200,7 @@ export class ProjectionRunner {
   /** Resolves true once the live read model has processed `position`, false after `timeoutMs`. */
   waitFor(position: bigint, timeoutMs: number): Promise<boolean> {
     if (!this.live) return Promise.resolve(false);
-    return this.live.processed.waitFor(position, timeoutMs);
+    return this.processed.waitFor(position, timeoutMs);
   }
 
   /** Resolves once the read model has caught up with the head as it was when asked. */
@@ -301,6 +307,7 @@ export class ProjectionRunner {
   private makeLive(worker: ProjectionWorker): void {
     this.live = worker;
     const { position } = worker.processed;
+    this.processed.advance(position);
     if (position > 0n) for (const listener of this.progressListeners) listener(this.name, position);
   }
 
@@ -328,6 +335,7 @@ export class ProjectionRunner {
       },
       onProgress: (position) => {
         if (this.live !== worker) return;
+        this.processed.advance(position);
         for (const listener of this.progressListeners) listener(this.name, position);
       },
     });

@@ -6,6 +6,9 @@ import type { Projection } from './projection.js';
 import type { ProgressChannel, ProjectionLeases } from './projection-lease.js';
 import { type LiveChangesListener, type ProjectionInfo, ProjectionRunner, type ProjectionStatus, type RunnerOptions } from './projection-runner.js';
 
+/** How long a wait listens to one side (the runner here, or the holder's progress) before it asks again which. */
+const REROUTE_MS = 1_000;
+
 export class UnknownProjectionError extends Error {
   constructor(readonly projection: string) {
     super(`no projection named ${projection}`);
@@ -42,6 +45,7 @@ export class ProjectionSupervisor {
   /** Projections seen caught up through the holder's progress (see `catchUp`). */
   private readonly caughtUpElsewhere = new Set<string>();
   private started = false;
+  private stopped = false;
 
   constructor(
     private readonly projections: readonly Projection[],
@@ -73,11 +77,13 @@ export class ProjectionSupervisor {
   /** Starts every projection; with leases, those whose lease this process takes (it keeps trying for the others). */
   async start(): Promise<void> {
     this.started = true;
+    this.stopped = false;
     if (this.leased) await Promise.all([...this.leased.values()].map((leased) => leased.start()));
     else await Promise.all([...this.runners.values()].map((runner) => runner.start()));
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.leased) await Promise.all([...this.leased.values()].map((leased) => leased.stop()));
     else await Promise.all([...this.runners.values()].map((runner) => runner.stop()));
     await this.followed?.close();
@@ -89,10 +95,21 @@ export class ProjectionSupervisor {
     return this.started && (this.leased?.get(name)?.held ?? true);
   }
 
-  waitFor(readModel: string, position: bigint, timeoutMs: number): Promise<boolean> {
+  /**
+   * With leases, where the read model is written may change during a wait (a lease lost, or taken here): the wait
+   * then asks again, every REROUTE_MS, whether to listen to the runner here or to the holder's progress.
+   */
+  async waitFor(readModel: string, position: bigint, timeoutMs: number): Promise<boolean> {
     const runner = this.runner(readModel);
-    if (this.followed && !this.runsHere(readModel)) return this.followed.waitFor(readModel, position, timeoutMs);
-    return runner.waitFor(position, timeoutMs);
+    const followed = this.followed;
+    if (!followed) return runner.waitFor(position, timeoutMs);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const slice = Math.min(REROUTE_MS, Math.max(0, deadline - Date.now()));
+      const reached = this.runsHere(readModel) ? await runner.waitFor(position, slice) : await followed.waitFor(readModel, position, slice);
+      if (reached) return true;
+      if (this.stopped || Date.now() >= deadline) return false;
+    }
   }
 
   /** Whether the projection's live generation runs here now (a lease just taken is not yet running). */

@@ -86,6 +86,7 @@ describe('GET /metrics after some traffic', function () {
       ledgerflow_projection_status: 'gauge',
       ledgerflow_projection_rebuild_events: 'gauge',
       ledgerflow_saga_steps_total: 'counter',
+      ledgerflow_saga_recoveries_total: 'counter',
       ledgerflow_sagas_finished_total: 'counter',
       ledgerflow_saga_duration_seconds: 'histogram',
       ledgerflow_saga_jobs: 'gauge',
@@ -147,6 +148,7 @@ describe('GET /metrics after some traffic', function () {
     assert.equal(value('ledgerflow_sagas_finished_total', { saga: 'order-fulfilment', status: 'compensated' }), 1);
     assert.equal(value('ledgerflow_saga_duration_seconds_count', { saga: 'order-fulfilment', status: 'completed' }), 1);
     assert.ok(value('ledgerflow_saga_steps_total', { outcome: 'succeeded' }) > 0);
+    assert.equal(value('ledgerflow_saga_recoveries_total', {}), 1, 'the pending work re-derived once, on boot');
     assert.deepEqual(of('ledgerflow_saga_jobs').map((sample) => sample.labels.state).sort(), ['active', 'delayed', 'waiting']);
   });
 

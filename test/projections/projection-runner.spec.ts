@@ -83,6 +83,16 @@ describe('projection runner', () => {
     assert.equal(await projection.waitFor(10_000n, 50), false);
   });
 
+  it('given a caller waiting when the runner is stopped (its lease lost) and started again, then the wait ends once the new run passes the position', async () => {
+    const projection = await start(counted());
+    const { position } = await events.appendToStream('counter-a', [count('a')]);
+    const waiting = projection.waitFor(position + 1n, 3000);
+    await projection.stop();
+    await projection.start();
+    await events.appendToStream('counter-a', [count('a')]);
+    assert.equal(await waiting, true);
+  });
+
   it('given a handler that keeps failing, then the projection stops faulted, naming the event, and skips nothing', async () => {
     await events.appendToStream('counter-b', [count('b')]);
     const poison = count('poison');

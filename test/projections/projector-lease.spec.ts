@@ -133,6 +133,22 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(await storedNow(rig), await freshRebuild(rig));
     });
 
+    test('a caller waiting on the holder when it loses its lease is answered from the new holder’s progress, not left waiting', async (rig) => {
+      const a = await rig.projector('a');
+      await a.supervisor.start();
+      await caughtUp(a, await appendSome(rig.events, 20));
+      a.leases!.mode = 'unaware';
+      const b = await rig.projector('b');
+      await b.supervisor.start();
+      assert.ok(await eventually(() => NAMES.every((name) => b.supervisor.writes(name)), 10_000), 'b takes the expired leases');
+
+      const next = (await rig.events.headPosition()) + 30n;
+      const waits = NAMES.map((name) => a.supervisor.waitFor(name, next, 10_000));
+      assert.equal(await appendSome(rig.events, 30), next);
+      assert.ok(await eventually(() => NAMES.every((name) => !a.supervisor.writes(name)), 10_000), 'a stops once a commit is refused');
+      assert.deepEqual(await Promise.all(waits), NAMES.map(() => true));
+    });
+
     test('a rebuild asked of the projector that does not hold the lease is handed over: the holder rebuilds, nobody else writes', async (rig) => {
       const a = await rig.projector('a');
       await a.supervisor.start();

@@ -11,11 +11,12 @@ import { type ServerProcess, startServerProcess } from '../support/server-proces
 const admin = { email: 'admin@example.com', password: 'admin-password-1' };
 const title = 'recovery: saga workers on Redis (BullMQ)';
 
-const stepsRun = async (server: ServerProcess): Promise<number> => {
+const metric = async (server: ServerProcess, sample: RegExp): Promise<number> => {
   const metrics = await (await fetch(`${server.url}/metrics`)).text();
-  const line = /^ledgerflow_saga_steps_total\{outcome="succeeded"\} (\d+)/m.exec(metrics);
-  return Number(line?.[1] ?? 0);
+  return Number(sample.exec(metrics)?.[1] ?? 0);
 };
+const stepsRun = (server: ServerProcess) => metric(server, /^ledgerflow_saga_steps_total\{outcome="succeeded"\} (\d+)/m);
+const recoveries = (server: ServerProcess) => metric(server, /^ledgerflow_saga_recoveries_total (\d+)/m);
 
 if (!process.env.REDIS_URL || !hasRedisServer()) {
   const pending = pendingByDesign(title, { needs: 'REDIS_URL', reason: 'no redis-server here: CI installs it and sets REDIS_URL' })!;
@@ -90,6 +91,7 @@ if (!process.env.REDIS_URL || !hasRedisServer()) {
       await assertSettled(api.url, token, gateway.url, orders, placed, productIds, 3);
       const reasons = new Set(orders.map((order) => order.cancellationReason ?? order.status));
       assert.deepEqual([...reasons].sort(), ['confirmed', 'insufficient_stock', 'payment_declined', 'payment_timeout']);
+      assert.ok((await recoveries(api)) >= 2, 'the pending work re-derived on boot and again once Redis was back');
     });
   });
 }

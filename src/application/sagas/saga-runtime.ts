@@ -29,12 +29,18 @@ export class SagaRuntime {
   private recovering: Promise<void> | undefined;
   private requested = false;
   private stopped = false;
+  private recoveries = 0;
 
   constructor(private readonly parts: SagaRuntimeParts) {}
 
   /** The saga steps this process has run, retried and dead-lettered. */
   get stepCounts(): SagaStepCounts {
     return { ...this.parts.jobs.counts };
+  }
+
+  /** How many times this process has re-derived every unfinished saga's work (on boot, and after each loss of the queue's store). */
+  get recoveriesDone(): number {
+    return this.recoveries;
   }
 
   /** The jobs both lanes hold (metrics); undefined when the queues cannot tell. */
@@ -76,7 +82,10 @@ export class SagaRuntime {
     for (let attempt = 1; !this.stopped; attempt++) {
       try {
         const head = await events.headPosition();
-        if (await progress.waitFor('sagas', head, CATCH_UP_MS)) await recovery.recover();
+        if (await progress.waitFor('sagas', head, CATCH_UP_MS)) {
+          await recovery.recover();
+          this.recoveries++;
+        }
         return;
       } catch (error) {
         logger.warn({ err: error, attempt }, 'saga recovery failed, trying again');

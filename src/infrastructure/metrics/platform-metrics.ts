@@ -271,6 +271,15 @@ export const metricsModule = ({ container, role, projections }: PlatformMetricsP
         this.inc({ outcome: 'dead_lettered' }, deadLettered);
       },
     });
+    new Counter({
+      name: 'ledgerflow_saga_recoveries_total',
+      help: 'Times this process re-derived the pending work of every unfinished saga from the event store: on boot, and each time the job queue store came back after a loss',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(runtime.recoveriesDone);
+      },
+    });
     const depth = shared(() => runtime.jobDepth());
     new Gauge({
       name: 'ledgerflow_saga_jobs',
