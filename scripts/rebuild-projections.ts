@@ -1,5 +1,5 @@
 import { SingleBar } from 'cli-progress';
-import { createEventRegistry } from '../src/application/events/event-catalog.js';
+import { createEventRegistry } from '../src/infrastructure/modules/event-catalog.js';
 import { ConfigError, loadConfig } from '../src/infrastructure/config/config.js';
 import { createEventStore } from '../src/infrastructure/event-store/create-event-store.js';
 import { allModules } from '../src/infrastructure/modules/all-modules.js';

@@ -7,7 +7,7 @@ import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { MongoClient } from 'mongodb';
-import { createEventRegistry } from '../../src/application/events/event-catalog.js';
+import { createEventRegistry } from '../../src/infrastructure/modules/event-catalog.js';
 import type { EventStore } from '../../src/application/ports/event-store.js';
 import type { ReadStore } from '../../src/application/ports/read-store.js';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { EventData, EventMetadata } from '../../src/application/ports/event-store.js';
-import { createEventRegistry } from '../../src/application/events/event-catalog.js';
+import { createEventRegistry } from '../../src/infrastructure/modules/event-catalog.js';
 import { settle } from '../../src/domain/markets/parimutuel.js';
 
 /** A small, fast, seedable PRNG (mulberry32): the same seed gives the same history. */

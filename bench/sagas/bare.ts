@@ -20,7 +20,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import type { EventData, EventMetadata, ExpectedRevision } from '../../src/application/ports/event-store.js';
-import { createEventRegistry } from '../../src/application/events/event-catalog.js';
+import { createEventRegistry } from '../../src/infrastructure/modules/event-catalog.js';
 import { newId } from '../../src/application/ids.js';
 import { orderDecider, orderStream } from '../../src/domain/orders/order.js';
 import { productDecider, productStream } from '../../src/domain/products/product.js';

@@ -1,6 +1,6 @@
 /** The soak's check that every read model, as the server left it, equals one rebuilt from the event store. */
 import { isDeepStrictEqual } from 'node:util';
-import { createEventRegistry } from '../../src/application/events/event-catalog.js';
+import { createEventRegistry } from '../../src/infrastructure/modules/event-catalog.js';
 import type { EventStore } from '../../src/application/ports/event-store.js';
 import type { ReadDocument, ReadStore } from '../../src/application/ports/read-store.js';
 import { allModules } from '../../src/infrastructure/modules/all-modules.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { CommandHandler, MAX_ATTEMPTS, PreconditionFailedError } from '../../src/application/commands/command-handler.js';
-import { createEventRegistry } from '../../src/application/events/event-catalog.js';
+import { createEventRegistry } from '../../src/infrastructure/modules/event-catalog.js';
 import type { EventRegistry } from '../../src/application/events/event-registry.js';
 import { type AppendOptions, type EventData, WrongExpectedVersionError } from '../../src/application/ports/event-store.js';
 import type { ProductCommand } from '../../src/domain/products/commands.js';

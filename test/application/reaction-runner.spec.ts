@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { CommandHandler } from '../../src/application/commands/command-handler.js';
-import { createEventRegistry } from '../../src/application/events/event-catalog.js';
+import { createEventRegistry } from '../../src/infrastructure/modules/event-catalog.js';
 import { type Charge, type ChargeOutcome, type PaymentGateway, PaymentGatewayUnavailableError } from '../../src/application/ports/payment-gateway.js';
 import { NoOutcomeYet } from '../../src/application/sagas/no-outcome-yet.js';
 import { ReactionRunner } from '../../src/application/sagas/reaction-runner.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { CommandContext, RequestIdentity } from '../../src/application/commands/command-context.js';
 import { CommandHandler, PreconditionFailedError } from '../../src/application/commands/command-handler.js';
 import { IdempotencyKeyReusedError, requestEventId, resourceId } from '../../src/application/commands/request-keys.js';
-import { createEventRegistry } from '../../src/application/events/event-catalog.js';
+import { createEventRegistry } from '../../src/infrastructure/modules/event-catalog.js';
 import type { EventStore } from '../../src/application/ports/event-store.js';
 import type { OrderCommand } from '../../src/domain/orders/commands.js';
 import { orderDecider, orderStream } from '../../src/domain/orders/order.js';

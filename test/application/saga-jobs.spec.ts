@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { CommandHandler } from '../../src/application/commands/command-handler.js';
-import { createEventRegistry } from '../../src/application/events/event-catalog.js';
+import { createEventRegistry } from '../../src/infrastructure/modules/event-catalog.js';
 import type { JobQueue } from '../../src/application/ports/job-queue.js';
 import { NoOutcomeYet } from '../../src/application/sagas/no-outcome-yet.js';
 import type { ReactionRunner } from '../../src/application/sagas/reaction-runner.js';

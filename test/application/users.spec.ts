@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { CommandHandler } from '../../src/application/commands/command-handler.js';
-import { createEventRegistry } from '../../src/application/events/event-catalog.js';
+import { createEventRegistry } from '../../src/infrastructure/modules/event-catalog.js';
 import type { RateLimiter } from '../../src/application/ports/rate-limiter.js';
 import { UniqueClaims } from '../../src/application/uniqueness/unique-claims.js';
 import { ensureAdmin } from '../../src/application/users/ensure-admin.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { type AppendOutcome, CommandHandler, type CommandObserver, type CommandOutcome } from '../../src/application/commands/command-handler.js';
-import { createEventRegistry } from '../../src/application/events/event-catalog.js';
+import { createEventRegistry } from '../../src/infrastructure/modules/event-catalog.js';
 import type { AppendOptions, EventData } from '../../src/application/ports/event-store.js';
 import type { ProductCommand } from '../../src/domain/products/commands.js';
 import { productDecider, productStream } from '../../src/domain/products/product.js';

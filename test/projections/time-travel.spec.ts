@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sagaStatusProjection } from '../../sagas/saga-status/saga-status-projection.js';
-import { createEventRegistry } from '../../src/application/events/event-catalog.js';
+import { createEventRegistry } from '../../src/infrastructure/modules/event-catalog.js';
 import type { RecordedEvent } from '../../src/application/ports/event-store.js';
 import type { ReadDocument } from '../../src/application/ports/read-store.js';
 import { MemoryEventStore } from '../../src/infrastructure/event-store/memory-event-store.js';

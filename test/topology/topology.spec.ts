@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { roleUrlVariables } from '../../scripts/topology/role-urls.js';
-import { createEventRegistry } from '../../src/application/events/event-catalog.js';
+import { createEventRegistry } from '../../src/infrastructure/modules/event-catalog.js';
 import { keySourceOf, loadSigningKey } from '../../src/infrastructure/auth/signing-keys.js';
 import { loadConfig } from '../../src/infrastructure/config/config.js';
 import { createEventStore } from '../../src/infrastructure/event-store/create-event-store.js';

@@ -1,6 +1,6 @@
 import { Container } from 'inversify';
 import { CommandHandler } from '../../application/commands/command-handler.js';
-import { createEventRegistry } from '../../application/events/event-catalog.js';
+import { createEventRegistry } from '../modules/event-catalog.js';
 import { UniqueClaims } from '../../application/uniqueness/unique-claims.js';
 import { CheckpointProgress } from '../../projections/checkpoint-progress.js';
 import { HeadBoundedProgress } from '../../projections/head-bounded-progress.js';
@@ -30,7 +30,7 @@ export const buildContainer = async (config: Config, logger: Logger, modules: re
   container.bind(TOKENS.ReadStore).toConstantValue(await createReadStore(config));
   container.bind(TOKENS.Redis).toDynamicValue(() => connectRedis(config.REDIS_URL ?? 'redis://127.0.0.1:6379'));
   container.bind(TOKENS.IdempotencyStore).toDynamicValue((ctx) => createIdempotencyStore(config, () => ctx.get(TOKENS.Redis)));
-  container.bind(TOKENS.EventRegistry).toConstantValue(createEventRegistry());
+  container.bind(TOKENS.EventRegistry).toConstantValue(createEventRegistry(modules));
   container
     .bind(TOKENS.CommandHandler)
     .toDynamicValue((ctx) => new CommandHandler(ctx.get(TOKENS.EventStore), ctx.get(TOKENS.EventRegistry)));

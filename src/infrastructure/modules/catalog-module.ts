@@ -1,3 +1,4 @@
+import { productEventSchemas } from '../../domain/products/events.js';
 import { ProductsService } from '../../application/products/products-service.js';
 import { productsProjection } from '../../projections/products/products-projection.js';
 import { TOKENS } from '../container/tokens.js';
@@ -7,6 +8,7 @@ import { moduleRoutes, type PlatformModule } from './platform-module.js';
 export const catalogModule: PlatformModule = {
   name: 'catalog',
   serves: 'catalog-api',
+  events: productEventSchemas,
   bind(container) {
     container
       .bind(TOKENS.ProductsService)

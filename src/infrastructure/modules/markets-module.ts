@@ -1,3 +1,4 @@
+import { marketEventSchemas } from '../../domain/markets/events.js';
 import { MarketsService } from '../../application/markets/markets-service.js';
 import { marketsProjection } from '../../projections/markets/markets-projection.js';
 import { TOKENS } from '../container/tokens.js';
@@ -7,6 +8,7 @@ import { moduleRoutes, type PlatformModule } from './platform-module.js';
 export const marketsModule: PlatformModule = {
   name: 'markets',
   serves: 'markets-api',
+  events: marketEventSchemas,
   bind(container) {
     container
       .bind(TOKENS.MarketsService)

@@ -1,3 +1,4 @@
+import { orderEventSchemas } from '../../domain/orders/events.js';
 import { OrdersService } from '../../application/orders/orders-service.js';
 import { ordersProjection } from '../../projections/orders/orders-projection.js';
 import { TOKENS } from '../container/tokens.js';
@@ -7,6 +8,7 @@ import { moduleRoutes, type PlatformModule } from './platform-module.js';
 export const ordersModule: PlatformModule = {
   name: 'orders',
   serves: 'orders-api',
+  events: orderEventSchemas,
   bind(container) {
     container
       .bind(TOKENS.OrdersService)

@@ -1,4 +1,5 @@
 import type { Container } from 'inversify';
+import type { z } from 'zod';
 import type { Projection } from '../../projections/projection.js';
 import type { Config, ServiceRole } from '../config/config.js';
 import type { AnyEndpoint } from '../http/endpoint.js';
@@ -37,6 +38,8 @@ export interface PlatformModule {
   name: string;
   /** The role (docker-compose service) that serves this module's routes; the all-in-one process serves every one. */
   serves: ServiceRole;
+  /** The events its aggregates record, by type (the event catalog is every module's). */
+  events?: Readonly<Record<string, z.ZodType>>;
   bind?(container: Container, config: Config): void;
   projections?: readonly Projection[];
   /** Routes that run before authentication and body parsing (e.g. the JWKS document). */

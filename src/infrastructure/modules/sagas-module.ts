@@ -1,3 +1,4 @@
+import { sagaEventSchemas } from '../../../sagas/saga-log/events.js';
 import { sagaStatusProjection } from '../../../sagas/saga-status/saga-status-projection.js';
 import { ReactionRunner } from '../../application/sagas/reaction-runner.js';
 import { SagaDelivery } from '../../application/sagas/saga-delivery.js';
@@ -28,6 +29,7 @@ export const simulatorDataDir = (config: Config): string | undefined => (config.
 export const sagasModule: PlatformModule = {
   name: 'sagas',
   serves: 'saga-worker',
+  events: sagaEventSchemas,
   bind(container, config) {
     container.bind(TOKENS.PaymentSimulatorUrl).toConstantValue(new OwnUrl());
     container.bind(TOKENS.SagasService).toDynamicValue((ctx) => new SagasService(ctx.get(TOKENS.CommandHandler), ctx.get(TOKENS.ReadStore)));

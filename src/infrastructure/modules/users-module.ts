@@ -1,3 +1,4 @@
+import { userEventSchemas } from '../../domain/users/events.js';
 import { ensureAdmin } from '../../application/users/ensure-admin.js';
 import { SignIn } from '../../application/users/sign-in.js';
 import { UsersService } from '../../application/users/users-service.js';
@@ -18,6 +19,7 @@ const ONE_DAY = 24 * 60 * 60;
 export const usersModule: PlatformModule = {
   name: 'users',
   serves: 'users-api',
+  events: userEventSchemas,
   bind(container, config) {
     container.bind(TOKENS.PasswordHasher).toConstantValue(new ScryptPasswordHasher());
     container.bind(TOKENS.AccessTokens).toConstantValue(
