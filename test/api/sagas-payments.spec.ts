@@ -102,9 +102,8 @@ describe(`sagas API (${profile.name}): the payment step`, function () {
   it('notes at the deadline a capture whose answers were all lost: the order is confirmed, charged once', async () => {
     const mug = await flow.product(10);
     front.mode = 'lose answers';
-    const lostBefore = front.answersLost;
     const id = await flow.place(ada.token, [{ productId: mug, quantity: 1 }], 'tok_visa');
-    await eventually('a lost answer', async () => front.answersLost, (lost) => lost > lostBefore);
+    await eventually('a lost answer', async () => front.answersLostFor(id), (lost) => lost > 0);
     const { order, saga } = await flow.settled(id);
     assert.equal(order.status, 'confirmed');
     assert.equal(saga.status, 'completed');
@@ -115,9 +114,8 @@ describe(`sagas API (${profile.name}): the payment step`, function () {
   it('finds and refunds a capture whose answer was lost, once the customer has cancelled the order', async () => {
     const mug = await flow.product(10);
     front.mode = 'lose answers';
-    const lostBefore = front.answersLost;
     const id = await flow.place(ada.token, [{ productId: mug, quantity: 1 }], 'tok_visa');
-    await eventually('a lost answer', async () => front.answersLost, (lost) => lost > lostBefore);
+    await eventually('a lost answer', async () => front.answersLostFor(id), (lost) => lost > 0);
     assert.equal((await call('POST', `/api/v1/orders/${id}/cancel`, { token: ada.token })).status, 202);
     const refunded = await eventually('the refund', () => chargesOf(simulator.url, id), (charges) => charges.length === 1 && charges[0]!.refunded);
     assert.equal(refunded.length, 1);

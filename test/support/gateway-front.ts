@@ -35,8 +35,11 @@ export class GatewayFront {
   private server: Server | undefined;
   url = '';
   readonly seen: { method: string; url: string; traceparent: string | undefined }[] = [];
-  /** Charges forwarded in `lose answers` mode, whose answers were kept back. */
-  answersLost = 0;
+  /**
+   * Charges forwarded in `lose answers` mode, whose answers were kept back, by order: a retry of an earlier order's
+   * charge may still arrive once the mode is set for the next one.
+   */
+  private readonly lost = new Map<string, number>();
 
   constructor(public target: string) {}
 
@@ -90,10 +93,16 @@ export class GatewayFront {
     const answer = await fetch(`${this.target}${req.url}`, { method: req.method, headers, ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}) });
     if (loseAnswer) {
       await answer.text();
-      this.answersLost++;
+      const { orderId = '' } = chargeOf(chunks);
+      this.lost.set(orderId, this.answersLostFor(orderId) + 1);
       return;
     }
     res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(await answer.text());
+  }
+
+  /** How many answers to charges of `orderId` were kept back. */
+  answersLostFor(orderId: string): number {
+    return this.lost.get(orderId) ?? 0;
   }
 
   async stop(): Promise<void> {
