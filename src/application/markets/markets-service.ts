@@ -1,7 +1,8 @@
 import type { CreateMarket, MarketCommand } from '../../domain/markets/commands.js';
-import type { MarketStatus } from '../../domain/markets/events.js';
-import { type Market, marketDecider, marketStream, pools } from '../../domain/markets/market.js';
+import type { MarketEvent, MarketStatus } from '../../domain/markets/events.js';
+import { type Market, marketDecider, type MarketState, marketStream, pools } from '../../domain/markets/market.js';
 import type { CommandContext } from '../commands/command-context.js';
+import { AggregateCommands, type ExistingResult } from '../commands/aggregate-commands.js';
 import type { CommandHandler } from '../commands/command-handler.js';
 import type { Page, ReadStore } from '../ports/read-store.js';
 import { type MarketDocument, outcomeViews } from '../../projections/markets/markets-projection.js';
@@ -39,20 +40,30 @@ const marketViewOf = (market: Market, revision: bigint): MarketDocument => {
   };
 };
 
+const changeOf = (result: ExistingResult<Market, unknown>): MarketChange => ({
+  market: marketViewOf(result.state, result.revision),
+  revision: result.revision,
+  position: result.position,
+});
+
 /**
  * Opinion markets: commands on the market aggregate, queries on the `markets` read model.
  * The decider never reads a clock: every command gets `now` from the clock this service is given.
  */
 export class MarketsService {
+  private readonly markets: AggregateCommands<MarketState, MarketCommand, MarketEvent, MarketChange>;
+
   constructor(
-    private readonly commands: CommandHandler,
+    commands: CommandHandler,
     private readonly readStore: ReadStore,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.markets = new AggregateCommands(commands, marketDecider, marketStream, changeOf);
+  }
 
   create(input: NewMarket, context: CommandContext & { userId: string }): Promise<MarketChange> {
     const marketId = resourceId(context, 'market');
-    return this.execute(
+    return this.markets.execute(
       marketId,
       'new',
       { type: 'CreateMarket', data: { marketId, ...input, createdBy: context.userId, now: this.instant() } },
@@ -71,16 +82,16 @@ export class MarketsService {
       type: 'PlacePosition',
       data: { positionId, userId: context.userId, outcome: input.outcome, stake: input.stake, now: this.instant() },
     };
-    const result = await this.handle(marketId, 'existing', command, context, expectedRevision);
+    const result = await this.markets.handle(marketId, 'existing', command, context, expectedRevision);
     return { placed: { id: positionId, outcome: input.outcome, stake: input.stake }, revision: result.revision, position: result.position };
   }
 
   close(marketId: string, context: CommandContext, expectedRevision?: bigint): Promise<MarketChange> {
-    return this.execute(marketId, 'existing', { type: 'CloseMarket', data: { now: this.instant() } }, context, expectedRevision);
+    return this.markets.execute(marketId, 'existing', { type: 'CloseMarket', data: { now: this.instant() } }, context, expectedRevision);
   }
 
   resolve(marketId: string, winningOutcome: string, context: CommandContext, expectedRevision?: bigint): Promise<MarketChange> {
-    return this.execute(marketId, 'existing', { type: 'ResolveMarket', data: { winningOutcome, now: this.instant() } }, context, expectedRevision);
+    return this.markets.execute(marketId, 'existing', { type: 'ResolveMarket', data: { winningOutcome, now: this.instant() } }, context, expectedRevision);
   }
 
   get(marketId: string): Promise<MarketDocument | null> {
@@ -99,23 +110,5 @@ export class MarketsService {
 
   private instant(): string {
     return this.now().toISOString();
-  }
-
-  private handle(marketId: string, expect: 'new' | 'existing', command: MarketCommand, context: CommandContext, expectedRevision?: bigint) {
-    return this.commands.handle(marketDecider, marketStream(marketId), command, context, {
-      expect,
-      ...(expectedRevision === undefined ? {} : { expectedRevision }),
-    });
-  }
-
-  private async execute(
-    marketId: string,
-    expect: 'new' | 'existing',
-    command: MarketCommand,
-    context: CommandContext,
-    expectedRevision?: bigint,
-  ): Promise<MarketChange> {
-    const result = await this.handle(marketId, expect, command, context, expectedRevision);
-    return { market: marketViewOf(result.state, result.revision), revision: result.revision, position: result.position };
   }
 }

@@ -1,10 +1,11 @@
 import type { OrderCommand, PlaceOrder } from '../../domain/orders/commands.js';
-import type { OrderLine, OrderStatus } from '../../domain/orders/events.js';
-import { type Order, orderDecider, orderStream } from '../../domain/orders/order.js';
+import type { OrderEvent, OrderLine, OrderStatus } from '../../domain/orders/events.js';
+import { type Order, orderDecider, type OrderState, orderStream } from '../../domain/orders/order.js';
 import { productDecider, productStream } from '../../domain/products/product.js';
 import { notFound, ruleViolated } from '../../domain/shared/errors.js';
 import type { Money } from '../../domain/shared/money.js';
 import type { CommandContext } from '../commands/command-context.js';
+import { AggregateCommands, type ExistingResult } from '../commands/aggregate-commands.js';
 import type { CommandHandler } from '../commands/command-handler.js';
 import type { Page, ReadStore } from '../ports/read-store.js';
 import { listOrders, orderById, type OrderView, type OrderViewer, visibleTo } from '../../projections/orders/orders-projection.js';
@@ -33,13 +34,23 @@ const orderViewOf = (order: Order, revision: bigint): OrderView => ({
   version: Number(revision),
 });
 
+const changeOf = (result: ExistingResult<Order, unknown>): OrderChange => ({
+  order: orderViewOf(result.state, result.revision),
+  revision: result.revision,
+  position: result.position,
+});
+
 /** Placing and cancelling orders (commands on the order aggregate), and reading them back (the `orders` read model). */
 export class OrdersService {
+  private readonly orders: AggregateCommands<OrderState, OrderCommand, OrderEvent, OrderChange>;
+
   constructor(
     private readonly commands: CommandHandler,
     private readonly readStore: ReadStore,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.orders = new AggregateCommands(commands, orderDecider, orderStream, changeOf);
+  }
 
   /** Prices every line from the catalog as it stands now: the product streams are the truth, not the read model. */
   async place(input: NewOrder, context: CommandContext & { userId: string }): Promise<OrderChange> {
@@ -47,7 +58,7 @@ export class OrdersService {
     const items = await Promise.all(
       input.items.map(async ({ productId, quantity }) => ({ productId, quantity, unitPrice: await this.currentPrice(productId) })),
     );
-    return this.execute(
+    return this.orders.execute(
       orderId,
       'new',
       {
@@ -62,7 +73,7 @@ export class OrdersService {
   async cancel(orderId: string, viewer: OrderViewer, context: CommandContext, expectedRevision?: bigint): Promise<OrderChange> {
     const { state } = await this.commands.load(orderDecider, orderStream(orderId));
     if (state.status === 'absent' || !visibleTo(viewer, state.customerId)) throw notFound('order_not_found', 'no such order');
-    return this.execute(orderId, 'existing', { type: 'CancelOrder', data: { reason: 'customer_request', by: viewer.userId } }, context, expectedRevision);
+    return this.orders.execute(orderId, 'existing', { type: 'CancelOrder', data: { reason: 'customer_request', by: viewer.userId } }, context, expectedRevision);
   }
 
   get(orderId: string, viewer: OrderViewer): Promise<OrderView | null> {
@@ -78,19 +89,5 @@ export class OrdersService {
     const { state } = await this.commands.load(productDecider, productStream(productId));
     if (state.status === 'absent') throw ruleViolated('unknown_product', `there is no product ${productId}`);
     return state.price;
-  }
-
-  private async execute(
-    orderId: string,
-    expect: 'new' | 'existing',
-    command: OrderCommand,
-    context: CommandContext,
-    expectedRevision?: bigint,
-  ): Promise<OrderChange> {
-    const result = await this.commands.handle(orderDecider, orderStream(orderId), command, context, {
-      expect,
-      ...(expectedRevision === undefined ? {} : { expectedRevision }),
-    });
-    return { order: orderViewOf(result.state, result.revision), revision: result.revision, position: result.position };
   }
 }

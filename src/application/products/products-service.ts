@@ -1,4 +1,5 @@
 import type { CreateProduct, ProductCommand } from '../../domain/products/commands.js';
+import type { ProductEvent } from '../../domain/products/events.js';
 import { productDecider, productStream } from '../../domain/products/product.js';
 import { conflict } from '../../domain/shared/errors.js';
 import type { Money } from '../../domain/shared/money.js';
@@ -6,11 +7,11 @@ import type { CommandContext } from '../commands/command-context.js';
 import type { CommandHandler } from '../commands/command-handler.js';
 import type { Page, ReadStore } from '../ports/read-store.js';
 import type { UniqueClaims } from '../uniqueness/unique-claims.js';
-import { type Product, available } from '../../domain/products/product.js';
+import { type Product, type ProductState, available } from '../../domain/products/product.js';
 import type { ProductDocument } from '../../projections/products/products-projection.js';
 import { listProducts, productById, type ProductView } from '../../projections/products/products-projection.js';
 import { resourceId } from '../commands/request-keys.js';
-import type { CommandResult } from '../commands/command-handler.js';
+import { AggregateCommands, type ExistingResult } from '../commands/aggregate-commands.js';
 
 export interface ProductChange {
   product: ProductView;
@@ -35,7 +36,7 @@ const productViewOf = (product: Product, revision: bigint): ProductView => ({
   version: Number(revision),
 });
 
-const changeOf = (result: CommandResult<Product, unknown>): ProductChange => ({
+const changeOf = (result: ExistingResult<Product, unknown>): ProductChange => ({
   product: productViewOf(result.state, result.revision),
   revision: result.revision,
   position: result.position,
@@ -43,20 +44,24 @@ const changeOf = (result: CommandResult<Product, unknown>): ProductChange => ({
 
 /** Catalog and inventory use cases: commands on the product aggregate, queries on its read model. */
 export class ProductsService {
+  private readonly products: AggregateCommands<ProductState, ProductCommand, ProductEvent, ProductChange>;
+
   constructor(
-    private readonly commands: CommandHandler,
+    commands: CommandHandler,
     private readonly claims: UniqueClaims,
     private readonly readStore: ReadStore,
-  ) {}
+  ) {
+    this.products = new AggregateCommands(commands, productDecider, productStream, changeOf);
+  }
 
   /** A repeat of a create request answers what the first did before anything is claimed again. */
   async create(input: NewProduct, context: CommandContext & { userId: string }): Promise<ProductChange> {
     const productId = resourceId(context, 'product');
-    const repeat = await this.commands.repeatOf(productDecider, productStream(productId), context);
-    if (repeat) return changeOf(repeat);
+    const repeat = await this.products.repeatOf(productId, context);
+    if (repeat) return repeat;
     const claim = await this.claims.claim('product_sku', skuKey(input.sku), productId, productStream, context);
     if (!claim.claimed) throw conflict('sku_taken', `a product with sku ${input.sku} exists already`);
-    return this.execute(productId, 'new', {
+    return this.products.execute(productId, 'new', {
       type: 'CreateProduct',
       data: {
         productId,
@@ -71,11 +76,11 @@ export class ProductsService {
   }
 
   changePrice(productId: string, price: Money, context: CommandContext, expectedRevision?: bigint): Promise<ProductChange> {
-    return this.execute(productId, 'existing', { type: 'ChangePrice', data: { price } }, context, expectedRevision);
+    return this.products.execute(productId, 'existing', { type: 'ChangePrice', data: { price } }, context, expectedRevision);
   }
 
   adjustStock(productId: string, adjustment: { delta: number; reason: string }, context: CommandContext, expectedRevision?: bigint) {
-    return this.execute(productId, 'existing', { type: 'AdjustStock', data: adjustment }, context, expectedRevision);
+    return this.products.execute(productId, 'existing', { type: 'AdjustStock', data: adjustment }, context, expectedRevision);
   }
 
   get(productId: string): Promise<ProductDocument | null> {
@@ -84,19 +89,5 @@ export class ProductsService {
 
   list(query: { q?: string | undefined; limit: number; cursor?: string | undefined }): Promise<Page<ProductDocument>> {
     return listProducts(this.readStore, query);
-  }
-
-  private async execute(
-    productId: string,
-    expect: 'new' | 'existing',
-    command: ProductCommand,
-    context: CommandContext,
-    expectedRevision?: bigint,
-  ): Promise<ProductChange> {
-    const result = await this.commands.handle(productDecider, productStream(productId), command, context, {
-      expect,
-      ...(expectedRevision === undefined ? {} : { expectedRevision }),
-    });
-    return changeOf(result);
   }
 }
