@@ -1,4 +1,4 @@
-import { randomFillSync } from 'node:crypto';
+import { randomBytesView } from '../random-pool.js';
 
 /**
  * W3C Trace Context (https://www.w3.org/TR/trace-context/): one trace id links a request, the events it appends, the
@@ -33,7 +33,7 @@ export const formatTraceparent = ({ traceId, spanId, flags }: TraceContext): str
 
 const randomHex = (bytes: number): string => {
   for (;;) {
-    const hex = Buffer.from(randomFillSync(new Uint8Array(bytes))).toString('hex');
+    const hex = randomBytesView(bytes).toString('hex');
     if (!ZEROS.test(hex)) return hex;
   }
 };

@@ -5,6 +5,7 @@ import type { IdempotencyStore } from '../../application/ports/idempotency-store
 import type { RateLimiter } from '../../application/ports/rate-limiter.js';
 import { type AccessTokenVerifier, authenticate } from './middleware/auth.js';
 import { correlationId } from './middleware/correlation-id.js';
+import { inOneLayer } from './middleware/in-one-layer.js';
 import { traceContext } from './middleware/trace-context.js';
 import { traceIdOf } from '../../application/tracing/trace-context.js';
 import { errorHandler, methodNotAllowed, unknownRoute } from './middleware/error-handler.js';
@@ -45,6 +46,22 @@ const timing = (observers: readonly ResponseObserver[]): express.RequestHandler 
   };
 };
 
+/**
+ * The routes that need no authentication (health, metrics, the console, JWKS, OpenAPI), on a router of their own
+ * entered only for their paths (matched as the router matches them: in any case): every other request passes one
+ * layer for all of them instead of one per route.
+ */
+const publicRoutes = (publicModules: readonly HttpModule[]): express.RequestHandler => {
+  const router = express.Router();
+  for (const module of publicModules) module.router.mount(router, module.path);
+  const prefixes = publicModules.map((module) => module.path.toLowerCase());
+  return (req, res, next) => {
+    const path = req.path.toLowerCase();
+    if (prefixes.some((prefix) => path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`))) router(req, res, next);
+    else next();
+  };
+};
+
 export interface AppDeps {
   logger: Logger;
   verifier: AccessTokenVerifier;
@@ -74,10 +91,7 @@ export const createApp = ({ logger, verifier, idempotencyStore, trustProxy, requ
   app.set('etag', false);
   app.set('trust proxy', trustProxy);
   const observers = [...publicModules, ...modules].flatMap((module) => (module.onResponse ? [module.onResponse] : []));
-  if (observers.length > 0) app.use(timing(observers));
-  app.use(securityHeaders);
-  app.use(correlationId);
-  app.use(traceContext);
+  app.use(inOneLayer(...(observers.length > 0 ? [timing(observers)] : []), securityHeaders, correlationId, traceContext));
   // pino-http writes every line at `info` (errors too) and builds a child logger per request to do it:
   // above that level it can write nothing, so it is not mounted rather than paid for on every request.
   if (logger.isLevelEnabled('info'))
@@ -95,9 +109,8 @@ export const createApp = ({ logger, verifier, idempotencyStore, trustProxy, requ
         customErrorMessage: (_req, res, error) => (error.message === `failed with status code ${res.statusCode}` ? 'request completed' : 'request errored'),
       }),
     );
-  for (const module of publicModules) module.router.mount(app.router, module.path);
-  app.use(jsonBody);
-  app.use(authenticate(verifier));
+  app.use(publicRoutes(publicModules));
+  app.use(inOneLayer(jsonBody, authenticate(verifier)));
   if (requestLimiter) {
     const limit = rateLimit(requestLimiter, (req) => (req.principal ? `user:${req.principal.userId}` : `address:${clientAddress(req)}`));
     // Matched as the router matches paths: in any case, with or without a trailing slash.

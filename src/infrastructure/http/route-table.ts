@@ -1,4 +1,5 @@
 import type { RequestHandler, Router } from 'express';
+import { inOneLayer } from './middleware/in-one-layer.js';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -43,14 +44,14 @@ export class RouteTable {
     return this;
   }
 
-  /** Registers every entry, in order, on `router` under `base` (e.g. `/api/v1/products`). */
+  /** Registers every entry, in order, on `router` under `base` (e.g. `/api/v1/products`), its handlers as one layer. */
   mount(router: Router, base: string, options: MountOptions = {}): void {
     for (const { method, path, handlers, secret } of this.entries) {
       const full = path === '/' ? base : `${base}${path}`;
-      if (method === undefined) router.use(base, ...handlers);
+      if (method === undefined) router.use(base, inOneLayer(...handlers));
       else if (method === 'post' && options.beforePost && !secret)
-        router.post(full, ...handlers.slice(0, -1), options.beforePost, ...handlers.slice(-1));
-      else router[method](full, ...handlers);
+        router.post(full, inOneLayer(...handlers.slice(0, -1), options.beforePost, ...handlers.slice(-1)));
+      else router[method](full, inOneLayer(...handlers));
     }
   }
 
