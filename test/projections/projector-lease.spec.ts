@@ -40,6 +40,21 @@ const caughtUp = async (by: RigProcess, position: bigint): Promise<void> => {
   for (const name of NAMES) assert.equal(await by.supervisor.waitFor(name, position, 10_000), true, `${by.who} sees ${name} reach ${position}`);
 };
 
+/**
+ * Projector a holds every lease, then, paused or cut off from Redis, believes each renewal succeeds while its leases
+ * run out; b, started then, takes them.
+ */
+const leasesRunOutUnnoticed = async (rig: Rig) => {
+  const a = await rig.projector('a');
+  await a.supervisor.start();
+  await caughtUp(a, await appendSome(rig.events, 20));
+  a.leases!.mode = 'unaware';
+  const b = await rig.projector('b');
+  await b.supervisor.start();
+  assert.ok(await eventually(() => NAMES.every((name) => b.supervisor.writes(name)), 10_000), 'b takes the expired leases');
+  return { a, b };
+};
+
 for (const kind of STORE_KINDS) {
   const title = `projector leases with fencing: two projectors over Redis and one read store (${kind.name})`;
   const notHere = redisUrl ? kind.notHere : { needs: 'REDIS_URL', reason: 'no Redis server: set REDIS_URL (CI starts redis-server) to run' };
@@ -109,14 +124,7 @@ for (const kind of STORE_KINDS) {
     });
 
     test('a holder whose lease ran out without it noticing cannot write: the read store refuses its commits, and it stops', async (rig) => {
-      const a = await rig.projector('a');
-      await a.supervisor.start();
-      await caughtUp(a, await appendSome(rig.events, 20));
-      // Paused or cut off from Redis, it believes every renewal succeeds while its lease runs out.
-      a.leases!.mode = 'unaware';
-      const b = await rig.projector('b');
-      await b.supervisor.start();
-      assert.ok(await eventually(() => NAMES.every((name) => b.supervisor.writes(name)), 10_000), 'b takes the expired leases');
+      const { a, b } = await leasesRunOutUnnoticed(rig);
       assert.ok(NAMES.every((name) => a.supervisor.writes(name)), 'a still believes it writes');
 
       // a's runners still follow the events and try to commit them.
@@ -134,14 +142,7 @@ for (const kind of STORE_KINDS) {
     });
 
     test('a caller waiting on the holder when it loses its lease is answered from the new holder’s progress, not left waiting', async (rig) => {
-      const a = await rig.projector('a');
-      await a.supervisor.start();
-      await caughtUp(a, await appendSome(rig.events, 20));
-      a.leases!.mode = 'unaware';
-      const b = await rig.projector('b');
-      await b.supervisor.start();
-      assert.ok(await eventually(() => NAMES.every((name) => b.supervisor.writes(name)), 10_000), 'b takes the expired leases');
-
+      const { a } = await leasesRunOutUnnoticed(rig);
       const next = (await rig.events.headPosition()) + 30n;
       const waits = NAMES.map((name) => a.supervisor.waitFor(name, next, 10_000));
       assert.equal(await appendSome(rig.events, 30), next);
