@@ -1,5 +1,6 @@
 import { type Config, ConfigError, ROLE_URL_VARIABLES, type ServiceRole } from '../config/config.js';
 import type { PlatformModule } from '../modules/platform-module.js';
+import { isAtOrUnder } from '../http/path-prefix.js';
 
 /** A path the gateway forwards, with everything under it, to the role that serves it. */
 export interface GatewayRoute {
@@ -37,7 +38,7 @@ export const gatewayRoutes = (modules: readonly PlatformModule[]): GatewayRoute[
 /** The route a request path falls under, if any: the path itself or a path below it, in any case (as the roles route). */
 export const routeOf = (routes: readonly GatewayRoute[], pathname: string): GatewayRoute | undefined => {
   const asked = pathname.toLowerCase();
-  return routes.find(({ path }) => asked === path.toLowerCase() || (asked.startsWith(path.toLowerCase()) && asked[path.length] === '/'));
+  return routes.find(({ path }) => isAtOrUnder(asked, path.toLowerCase()));
 };
 
 /**

@@ -6,6 +6,7 @@ import type { RateLimiter } from '../../application/ports/rate-limiter.js';
 import { type AccessTokenVerifier, authenticate } from './middleware/auth.js';
 import { correlationId } from './middleware/correlation-id.js';
 import { inOneLayer } from './middleware/in-one-layer.js';
+import { isAtOrUnder } from './path-prefix.js';
 import { traceContext } from './middleware/trace-context.js';
 import { traceIdOf } from '../../application/tracing/trace-context.js';
 import { errorHandler, methodNotAllowed, unknownRoute } from './middleware/error-handler.js';
@@ -54,10 +55,10 @@ const timing = (observers: readonly ResponseObserver[]): express.RequestHandler 
 const publicRoutes = (publicModules: readonly HttpModule[]): express.RequestHandler => {
   const router = express.Router();
   for (const module of publicModules) module.router.mount(router, module.path);
-  const prefixes = publicModules.map((module) => module.path.toLowerCase());
+  const prefixes = publicModules.map((module) => module.path.toLowerCase().replace(/\/$/, ''));
   return (req, res, next) => {
-    const path = req.path.toLowerCase();
-    if (prefixes.some((prefix) => path === prefix || path.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`))) router(req, res, next);
+    const asked = req.path.toLowerCase();
+    if (prefixes.some((prefix) => isAtOrUnder(asked, prefix))) router(req, res, next);
     else next();
   };
 };
