@@ -109,6 +109,25 @@ describe('API: products', () => {
       assert.deepEqual(answer.body, created.body);
     });
 
+    it('answers a GET whose If-None-Match names its ETag with 304 and no body, and HEAD with the headers alone', async () => {
+      const created = await create();
+      const url = `${platform.url}/api/v1/products/${created.body.id}`;
+      // fetch adds `Cache-Control: no-cache` to a conditional request unless it carries one: a browser's revalidation.
+      const fresh = await fetch(url, { headers: { ...afterWrite(created), 'If-None-Match': '"0"', 'Cache-Control': 'max-age=0' } });
+      assert.equal(fresh.status, 304);
+      assert.equal(await fresh.text(), '');
+      const stale = await fetch(url, { headers: { 'If-None-Match': '"7"', 'Cache-Control': 'max-age=0' } });
+      assert.equal(stale.status, 200);
+      assert.equal(((await stale.json()) as { id: string }).id, created.body.id);
+      const full = await fetch(url);
+      const head = await fetch(url, { method: 'HEAD' });
+      assert.equal(head.status, 200);
+      assert.equal(await head.text(), '');
+      assert.equal(head.headers.get('content-length'), full.headers.get('content-length'));
+      assert.equal(head.headers.get('content-type'), 'application/json; charset=utf-8');
+      assert.equal(head.headers.get('etag'), '"0"');
+    });
+
     it('answers 404 for an unknown id and for something that is not an id', async () => {
       isProblem(await read('6f1c1f5e-2b9e-4a5e-9b1a-1c2d3e4f5a6b'), 404);
       isProblem(await read('not-an-id'), 404);
