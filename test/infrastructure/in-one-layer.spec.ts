@@ -48,4 +48,16 @@ describe('middleware in one layer', () => {
     }
     assert.deepEqual((await serve(inOneLayer(failures[2]!, after))).text, 'error: rejected');
   });
+
+  it('given a handler that throws when called from a callback of the one before it, then the error reaches the error handler', async () => {
+    const answer = await serve(
+      inOneLayer(
+        (_req, _res, next) => void setImmediate(next),
+        () => {
+          throw new Error('thrown after a callback');
+        },
+      ),
+    );
+    assert.deepEqual(answer, { status: 500, text: 'error: thrown after a callback' });
+  });
 });

@@ -14,6 +14,7 @@ import { idempotency } from './middleware/idempotency.js';
 import { jsonBody } from './middleware/json-body.js';
 import { clientAddress, rateLimit } from './middleware/rate-limit.js';
 import { securityHeaders } from './middleware/security-headers.js';
+import { routeDispatch } from './route-dispatch.js';
 import type { RouteTable } from './route-table.js';
 import { isSignInPath } from './sign-in-route.js';
 
@@ -84,7 +85,6 @@ const servedMethods = (modules: readonly HttpModule[]): Map<string, Set<string>>
   return served;
 };
 
-/** Sign-in has limits of its own (per email and address, per address), instead of RATE_LIMIT_PER_MIN. */
 /** The express application: edge middleware, the contexts' routers, and problem+json for every error. */
 export const createApp = ({ logger, verifier, idempotencyStore, trustProxy, requestLimiter, publicModules, modules }: AppDeps): Express => {
   const app = express();
@@ -92,11 +92,11 @@ export const createApp = ({ logger, verifier, idempotencyStore, trustProxy, requ
   app.set('etag', false);
   app.set('trust proxy', trustProxy);
   const observers = [...publicModules, ...modules].flatMap((module) => (module.onResponse ? [module.onResponse] : []));
-  app.use(inOneLayer(...(observers.length > 0 ? [timing(observers)] : []), securityHeaders, correlationId, traceContext));
+  const edge: express.RequestHandler[] = [...(observers.length > 0 ? [timing(observers)] : []), securityHeaders, correlationId, traceContext];
   // pino-http writes every line at `info` (errors too) and builds a child logger per request to do it:
   // above that level it can write nothing, so it is not mounted rather than paid for on every request.
   if (logger.isLevelEnabled('info'))
-    app.use(
+    edge.push(
       pinoHttp({
         logger,
         genReqId: (req) => (req as express.Request).correlationId,
@@ -110,16 +110,18 @@ export const createApp = ({ logger, verifier, idempotencyStore, trustProxy, requ
         customErrorMessage: (_req, res, error) => (error.message === `failed with status code ${res.statusCode}` ? 'request completed' : 'request errored'),
       }),
     );
-  app.use(publicRoutes(publicModules));
-  app.use(inOneLayer(jsonBody, authenticate(verifier)));
+  const limits: express.RequestHandler[] = [];
   if (requestLimiter) {
     const limit = rateLimit(requestLimiter, (req) => (req.principal ? `user:${req.principal.userId}` : `address:${clientAddress(req)}`));
-    // Matched as the router matches paths: in any case, with or without a trailing slash.
-    app.use((req, res, next) => (isSignInPath(req.path) ? next() : limit(req, res, next)));
+    // Sign-in has limits of its own (per email and address, per address), instead of RATE_LIMIT_PER_MIN; its path is
+    // matched as the router matches paths: in any case, with or without a trailing slash.
+    limits.push((req, res, next) => (isSignInPath(req.path) ? next() : limit(req, res, next)));
   }
   // Idempotency-Key is each POST route's own, after its guards: authorisation first, and sign-in left out by its route.
-  const beforePost = idempotency(idempotencyStore);
-  for (const module of modules) module.router.mount(app.router, module.path, { beforePost });
+  const routes = routeDispatch(modules, { beforePost: idempotency(idempotencyStore) });
+  // Everything a request to a module's route meets is one layer of the application's router.
+  app.use(inOneLayer(...edge, publicRoutes(publicModules), jsonBody, authenticate(verifier), ...limits, routes.handler));
+  for (const { path, handler } of routes.unmatched) app.use(path, handler);
   for (const [path, methods] of servedMethods([...publicModules, ...modules])) app.all(path, methodNotAllowed(methods));
   app.use(unknownRoute);
   app.use(errorHandler(logger));

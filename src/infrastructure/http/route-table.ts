@@ -1,7 +1,7 @@
 import type { RequestHandler, Router } from 'express';
 import { inOneLayer } from './middleware/in-one-layer.js';
 
-type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 interface RouteEntry {
   /** undefined: middleware for every route of the table (`use`). */
@@ -21,11 +21,18 @@ export interface MountOptions {
   beforePost?: RequestHandler;
 }
 
+/** One entry of a table as registered: `method` undefined for middleware (`use`) of the paths at or under `path`. */
+export interface MountedRoute {
+  method: Method | undefined;
+  path: string;
+  handler: RequestHandler;
+}
+
 /**
- * A module's routes, written like an Express router's (`router.get('/:id', ...)`) but registered by the
- * application itself under the module's path. A mounted router would cost every request through it a second
- * dispatch (another path parse, prefix trimming and restoring, another walk of layers): about 15 % of the
- * throughput of a single-document GET.
+ * A module's routes, written like an Express router's (`router.get('/:id', ...)`), registered under the module's path
+ * by the application (`routeDispatch`), or on an Express router (`mount`). A router mounted at the module's path would
+ * cost every request through it a second dispatch (another path parse, prefix trimming and restoring, another walk
+ * of layers): about 15 % of the throughput of a single-document GET.
  */
 export class RouteTable {
   private readonly entries: RouteEntry[] = [];
@@ -46,13 +53,23 @@ export class RouteTable {
 
   /** Registers every entry, in order, on `router` under `base` (e.g. `/api/v1/products`), its handlers as one layer. */
   mount(router: Router, base: string, options: MountOptions = {}): void {
-    for (const { method, path, handlers, secret } of this.entries) {
-      const full = path === '/' ? base : `${base}${path}`;
-      if (method === undefined) router.use(base, inOneLayer(...handlers));
-      else if (method === 'post' && options.beforePost && !secret)
-        router.post(full, inOneLayer(...handlers.slice(0, -1), options.beforePost, ...handlers.slice(-1)));
-      else router[method](full, inOneLayer(...handlers));
+    for (const { method, path, handler } of this.routes(base, options)) {
+      if (method === undefined) router.use(path, handler);
+      else router[method](path, handler);
     }
+  }
+
+  /**
+   * Every entry under `base`, in order, with the full path and its handlers as one: a route's (with
+   * MountOptions.beforePost in front of a POST's last handler), or middleware for the paths at or under `path`.
+   */
+  routes(base: string, options: MountOptions = {}): MountedRoute[] {
+    return this.entries.map(({ method, path, handlers, secret }) => {
+      if (method === undefined) return { method, path: base, handler: inOneLayer(...handlers) };
+      const full = path === '/' ? base : `${base}${path}`;
+      const withIdempotency = method === 'post' && options.beforePost && !secret;
+      return { method, path: full, handler: withIdempotency ? inOneLayer(...handlers.slice(0, -1), options.beforePost!, ...handlers.slice(-1)) : inOneLayer(...handlers) };
+    });
   }
 
   /** The methods of each full path this table serves under `base` (HEAD with GET, as Express answers it). */

@@ -3,8 +3,15 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 /** Runs `handlers[index]` and, as each calls its `next`, the ones after it; then `next`. */
 const runFrom = (handlers: readonly RequestHandler[], index: number, req: Request, res: Response, next: NextFunction): void => {
   if (index === handlers.length) return next();
-  // An inline callback rather than a named one: under tsx every named function made per request is renamed too.
-  const result: unknown = handlers[index]!(req, res, (error?: unknown) => (error !== undefined ? next(error) : runFrom(handlers, index + 1, req, res, next)));
+  let result: unknown;
+  // Caught here as the router catches a layer's throw: a handler may be called from a callback (a body read to its
+  // end, a token verified), where nothing else would.
+  try {
+    // An inline callback rather than a named one: under tsx every named function made per request is renamed too.
+    result = handlers[index]!(req, res, (error?: unknown) => (error !== undefined ? next(error) : runFrom(handlers, index + 1, req, res, next)));
+  } catch (error) {
+    return next(error);
+  }
   if (result instanceof Promise) result.then(undefined, (rejected: unknown) => next(rejected ?? new Error('Rejected promise')));
 };
 
