@@ -45,8 +45,8 @@ export const routeDispatch = (modules: readonly RoutedModule[], options: MountOp
       const asked = route.path.toLowerCase();
       const before = uses.filter((use) => isAtOrUnder(asked, use.path.toLowerCase().replace(/\/$/, '')));
       const target: Target = { handler: inOneLayer(...before.map((use) => use.handler), route.handler), route: { path: route.path } };
-      for (const method of route.method === 'get' ? (['GET', 'HEAD'] as const) : ([route.method.toUpperCase() as 'POST' | 'PUT' | 'PATCH' | 'DELETE'] as const))
-        if (!tree.hasRoute(method, route.path)) tree.on(method, route.path, ignored, target);
+      const methods: FindMyWay.HTTPMethod[] = route.method === 'get' ? ['GET', 'HEAD'] : [route.method.toUpperCase() as FindMyWay.HTTPMethod];
+      for (const method of methods) if (!tree.hasRoute(method, route.path)) tree.on(method, route.path, ignored, target);
     }
   return {
     handler: (req, res, next) => {
