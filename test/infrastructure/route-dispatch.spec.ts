@@ -50,6 +50,8 @@ describe('route dispatch: the modules’ routes in one layer', () => {
   it('given a path in another case or with a trailing slash, then it is the route’s, its parameters decoded and in their own case', async () => {
     assert.deepEqual((await app.call('GET', '/API/V1/Products/AbC%20d/')).body, { what: 'one', params: { id: 'AbC d' }, route: '/api/v1/products/:id' });
     assert.deepEqual((await app.call('GET', '/api/v1/products/')).body, { what: 'list', params: {}, route: '/api/v1/products' });
+    const long = 'a'.repeat(12_000);
+    assert.deepEqual((await app.call('GET', `/api/v1/products/${long}`)).body, { what: 'one', params: { id: long }, route: '/api/v1/products/:id' });
   });
 
   it('given HEAD, then the GET route answers it without a body; given another method, then no route does', async () => {

@@ -34,7 +34,9 @@ const ignored = (): void => undefined;
  * path, as in the router, and stays a layer of the application for the paths no route serves.
  */
 export const routeDispatch = (modules: readonly RoutedModule[], options: MountOptions = {}): RouteDispatch => {
-  const tree = FindMyWay({ caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 8_192 });
+  // No limit on a parameter's length (Node's limit on the request line comes first): a path Express would route must
+  // reach its route, whose own checks answer, rather than fall through to the 405 of a path that is served.
+  const tree = FindMyWay({ caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: Number.MAX_SAFE_INTEGER });
   const uses: MountedRoute[] = [];
   for (const module of modules)
     for (const route of module.router.routes(module.path, options)) {
