@@ -51,6 +51,23 @@ describe('requests Node’s HTTP parser refuses are answered as problem document
     assert.ok(raw.endsWith('\r\n\r\n'), JSON.stringify(raw));
   });
 
+  it('answers HEAD with the headers alone when the read that refused it began in an earlier request’s body', async () => {
+    // An earlier request answered before its body was read: what is left of that body and the HEAD arrive in one read.
+    const body = 'b'.repeat(200_000);
+    const raw = await exchange(
+      platform.url,
+      Buffer.concat([
+        Buffer.from(`POST /health/live HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`),
+        Buffer.from('HEAD /api/v1/sagas/'),
+        Buffer.from([0xe2]),
+        Buffer.from('/retry HTTP/1.1\r\nHost: x\r\n\r\n'),
+      ]),
+    );
+    const refusal = raw.slice(raw.lastIndexOf('HTTP/1.1 400 '));
+    assert.match(refusal, /^HTTP\/1\.1 400 [^]*application\/problem\+json/, JSON.stringify(raw.slice(0, 600)));
+    assert.ok(refusal.endsWith('\r\n\r\n'), JSON.stringify(refusal));
+  });
+
   it('on a connection kept alive after an earlier answer, too', async () => {
     const { hostname, port } = new URL(platform.url);
     const socket = connect(Number(port), hostname);

@@ -14,22 +14,34 @@ const DETAILS: Record<number, string> = {
 };
 
 const answered = new WeakSet<Duplex>();
-const REQUEST_LINE_OF_HEAD = /^HEAD [/*]/;
+/** A request line that ends a line of the read (its method may follow the tail of an earlier request's body). */
+const WHOLE_REQUEST_LINE = /([A-Z]+) [/*]\S* HTTP\/\d\.\d$/;
+/** The request line the parser stopped in, cut where it stopped. */
+const CUT_REQUEST_LINE = /([A-Z]+) [/*]\S*(?: \S*)?$/;
 
 /**
- * Whether the refused request is a HEAD, as far as the chunk the parser failed in tells: a request line that is too
- * long or a bad method or target fail in the chunk that starts the request. A header over 16 KiB may fail in a later
- * chunk, whose request is not known without following every connection's bytes (which would take Node's parser off
- * its fast path); such a HEAD gets the body too, on a connection that closes after it.
+ * Whether the refused request is a HEAD, as far as the read the parser failed in tells: the last request line that
+ * starts before the byte it stopped at. That read may begin with the tail of an earlier request's body (answered
+ * before its body was read), or in the middle of the refused request's headers: a header over 16 KiB may fail in a
+ * later read, whose request is not known without following every connection's bytes (which would take Node's parser
+ * off its fast path); such a HEAD gets the body too, on a connection that closes after it.
  */
-const isHead = (error: { rawPacket?: Buffer }): boolean => REQUEST_LINE_OF_HEAD.test(error.rawPacket?.subarray(0, 6).toString('latin1') ?? '');
+const isHead = (error: { rawPacket?: Buffer; bytesParsed?: number }): boolean => {
+  if (error.rawPacket === undefined) return false;
+  const lines = error.rawPacket.subarray(0, error.bytesParsed ?? error.rawPacket.length).toString('latin1').split('\r\n');
+  for (let index = lines.length - 1; index >= 0; index--) {
+    const requestLine = (index === lines.length - 1 ? CUT_REQUEST_LINE : WHOLE_REQUEST_LINE).exec(lines[index] ?? '');
+    if (requestLine) return requestLine[1]?.endsWith('HEAD') ?? false;
+  }
+  return false;
+};
 
 /**
  * A request Node's HTTP parser refuses never reaches the app, and Node would answer it with a bare status line. This
  * answers the same status as a problem document, as every other 4xx is, with a correlation id, then closes the
  * connection (the parser cannot go on with it). Whatever the client still sends is read and dropped meanwhile.
  */
-export const answerParserError = (error: Error & { code?: string; rawPacket?: Buffer }, socket: Duplex): void => {
+export const answerParserError = (error: Error & { code?: string; rawPacket?: Buffer; bytesParsed?: number }, socket: Duplex): void => {
   // Node's parser reports every later chunk of a refused request again: it is answered once, the rest is dropped.
   if (answered.has(socket)) return;
   // Node's own rule: answer only when no answer to an earlier request on this connection has begun.
