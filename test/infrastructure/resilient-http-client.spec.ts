@@ -49,7 +49,7 @@ describe('ResilientHttpClient', () => {
     api.answer(status(200, '{"ok":true}'));
     const answer = await client().request(api.url);
     assert.equal(answer.status, 200);
-    assert.equal(answer.headers.get('content-type'), 'application/json');
+    assert.equal(answer.headers['content-type'], 'application/json');
     assert.deepEqual(answer.json(), { ok: true });
   });
 

@@ -16,7 +16,9 @@ import {
   TimeoutStrategy,
   wrap,
 } from 'cockatiel';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
+import { request } from 'undici';
 
 export interface ResilientHttpClientOptions {
   /** What the remote is called in logs and errors, e.g. `users API`. */
@@ -49,10 +51,18 @@ export interface RequestOptions {
   retryOn?: (status: number) => boolean;
 }
 
+/** What a call sends: GET with no body unless said otherwise. */
+export interface HttpRequest {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  headers?: Readonly<Record<string, string>>;
+  body?: string;
+}
+
 /** A response read to its end within the timeout; nothing in it is left to consume or cancel. */
 export interface HttpAnswer {
   status: number;
-  headers: Headers;
+  /** Names in lower case. */
+  headers: IncomingHttpHeaders;
   text: string;
   /** The body parsed as JSON; throws a SyntaxError when it is not. */
   json(): unknown;
@@ -103,7 +113,8 @@ export const isTransientStatus = (status: number) => status >= 500 || status ===
 const isOpenCircuit = (error: Error) => error instanceof BrokenCircuitError || error instanceof IsolatedCircuitError;
 
 /**
- * `fetch` behind one cockatiel policy per remote: each attempt has a timeout, failed attempts (timeouts, network
+ * undici's `request` (kept-alive connections; a third of `fetch`'s CPU per call, which builds WHATWG streams and
+ * headers for every response) behind one cockatiel policy per remote: each attempt has a timeout, failed attempts (timeouts, network
  * errors, retryable statuses) are retried with jittered exponential backoff, and a circuit breaker stops calling a
  * remote that keeps failing. Any other status is an answer, not a failure: it is returned, never retried, and
  * it does not count against the breaker.
@@ -144,16 +155,16 @@ export class ResilientHttpClient {
   }
 
   /** Throws RemoteUnavailableError when no attempt gave an answer. */
-  async request(url: string, init: Omit<RequestInit, 'signal'> = {}, { retryOn = isTransientStatus }: RequestOptions = {}): Promise<HttpAnswer> {
+  async request(url: string, init: HttpRequest = {}, { retryOn = isTransientStatus }: RequestOptions = {}): Promise<HttpAnswer> {
     try {
       return await this.policy.execute(async ({ signal }) => {
-        const response = await fetch(url, { ...init, signal });
-        if (retryOn(response.status)) {
-          await response.body?.cancel();
-          throw new RetryableStatusError(response.status);
+        const response = await request(url, { method: init.method ?? 'GET', headers: init.headers, body: init.body, signal });
+        if (retryOn(response.statusCode)) {
+          await response.body.dump();
+          throw new RetryableStatusError(response.statusCode);
         }
-        const text = await response.text();
-        return { status: response.status, headers: response.headers, text, json: () => JSON.parse(text) as unknown };
+        const text = await response.body.text();
+        return { status: response.statusCode, headers: response.headers, text, json: () => JSON.parse(text) as unknown };
       });
     } catch (error) {
       throw this.unavailable(error);
@@ -172,8 +183,8 @@ export class ResilientHttpClient {
   }
 }
 
-/** undici says only `fetch failed`; the cause says why (ECONNREFUSED, ...). */
+/** The system's code (ECONNREFUSED, ...) beside the message, when the message does not say it. */
 const describeNetworkError = (error: Error): string => {
-  const cause = error.cause;
-  return cause instanceof Error ? `${error.message} (${'code' in cause ? String(cause.code) : cause.message})` : error.message;
+  const code = 'code' in error ? String(error.code) : undefined;
+  return code === undefined || error.message.includes(code) ? error.message : `${error.message} (${code})`;
 };

@@ -7,7 +7,7 @@ import {
   PaymentGatewayUnavailableError,
 } from '../../application/ports/payment-gateway.js';
 import type { Money } from '../../domain/shared/money.js';
-import { type CircuitInfo, type HttpAnswer, RemoteUnavailableError, ResilientHttpClient } from '../http-client/resilient-http-client.js';
+import { type CircuitInfo, type HttpAnswer, type HttpRequest, RemoteUnavailableError, ResilientHttpClient } from '../http-client/resilient-http-client.js';
 import { childTraceparent } from '../../application/tracing/trace-context.js';
 
 export interface HttpPaymentGatewayOptions {
@@ -95,7 +95,7 @@ export class HttpPaymentGateway implements PaymentGateway {
     });
   }
 
-  private async send(path: string, init: Omit<RequestInit, 'signal'>): Promise<HttpAnswer> {
+  private async send(path: string, init: HttpRequest): Promise<HttpAnswer> {
     const baseUrl = this.baseUrl();
     if (baseUrl === undefined) throw new PaymentGatewayUnavailableError('the payment gateway URL is not known yet');
     try {
