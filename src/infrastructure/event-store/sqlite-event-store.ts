@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type {
   AllFilter,
@@ -116,7 +117,7 @@ type AppendOutcome = { ok: true; result: AppendResult } | { ok: false; error: un
  */
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
-  private readonly signal = new AppendSignal();
+  private readonly signal: AppendSignal;
   private readonly pollMs: number;
   private readonly statements;
   private readonly appendBatch;
@@ -128,6 +129,7 @@ export class SqliteEventStore implements EventStore {
 
   constructor(file: string, options: SqliteEventStoreOptions = {}) {
     this.db = openSqlite(file, options.synchronous ?? 'NORMAL');
+    this.signal = new AppendSignal(file === ':memory:' ? undefined : `ledgerflow:appended:${resolve(file)}`);
     const inBackground = (options.backgroundCheckpoints ?? true) && file !== ':memory:';
     this.db.pragma(`wal_autocheckpoint = ${inBackground ? WAL_AUTOCHECKPOINT_BACKSTOP_PAGES : WAL_AUTOCHECKPOINT_PAGES}`);
     this.checkpointer = inBackground ? startBackgroundCheckpointer(file) : undefined;
