@@ -17,7 +17,7 @@ import { listen, listenFailure } from './process/listen.js';
 import { describeProfile } from './process/profile.js';
 import { guardReadModelOrigin } from './process/read-model-origin-guard.js';
 import { startPaymentSimulator } from './payment-gateway/simulator/payment-simulator.js';
-import { simulatorDataDir } from './modules/sagas-module.js';
+import { simulatorDataDir } from './saga-thread/saga-work.js';
 import { allModules } from './modules/all-modules.js';
 import type { ModuleRoutes, PlatformModule } from './modules/platform-module.js';
 import { startGateway } from './gateway/gateway.js';

@@ -58,6 +58,7 @@ export const ConfigSchema = z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,100}$/, 'is not 1 to 100 letters, digits, - and _')
       .default('ledgerflow-sagas'),
+    SAGA_THREAD: oneOf(['on', 'off']).default('on'),
     SAGA_ATTEMPTS: integer(1, 100).default(8),
     SAGA_BACKOFF_MS: integer(1, 600_000).default(500),
     SAGA_BACKOFF_MAX_MS: integer(1, 3_600_000).default(10_000),

@@ -27,6 +27,7 @@ import type { JobQueue } from '../../application/ports/job-queue.js';
 import type { PaymentGateway } from '../../application/ports/payment-gateway.js';
 import type { SagaLanes } from '../../application/sagas/saga-jobs.js';
 import type { SagaRuntime } from '../../application/sagas/saga-runtime.js';
+import type { SagaWork } from '../saga-thread/saga-work.js';
 import type { SagasService } from '../../application/sagas/sagas-service.js';
 
 const token = <T>(name: string): ServiceIdentifier<T> => Symbol.for(`ledgerflow.${name}`);
@@ -64,6 +65,8 @@ export const TOKENS = {
   PaymentSimulatorUrl: token<OwnUrl>('PaymentSimulatorUrl'),
   SagasService: token<SagasService>('SagasService'),
   SagaRuntime: token<SagaRuntime>('SagaRuntime'),
+  /** The sagas this process runs, in its main thread or in their own (the all-in-one server on SQLite). */
+  SagaWork: token<SagaWork>('SagaWork'),
   /** The server's own base URL once it listens (bound by the platform). */
   OwnUrl: token<OwnUrl>('OwnUrl'),
 } as const;

@@ -86,7 +86,7 @@ class CommandCounts implements CommandObserver {
 }
 
 interface WithCircuit {
-  readonly circuit: CircuitInfo;
+  readonly circuit: CircuitInfo | undefined;
 }
 const hasCircuit = (value: unknown): value is WithCircuit => typeof value === 'object' && value !== null && 'circuit' in value;
 
@@ -255,16 +255,17 @@ export const metricsModule = ({ container, role, projections }: PlatformMetricsP
     });
   }
 
-  // Sagas: where the process runs them.
+  // Sagas: where the process runs them (in its own thread or another one, whose figures `refresh` brings before a scrape).
   if (runsSagas(role)) {
-    const runtime = container.get(TOKENS.SagaRuntime);
+    const sagas = container.get(TOKENS.SagaWork);
+    sagas.observeCommands(commands);
     new Counter({
       name: 'ledgerflow_saga_steps_total',
       help: 'Saga steps this process ran: succeeded, retried (an attempt failed) and dead_lettered (the last attempt failed)',
       labelNames: ['outcome'],
       registers,
       collect() {
-        const { succeeded, retried, deadLettered } = runtime.stepCounts;
+        const { succeeded, retried, deadLettered } = sagas.stepCounts;
         this.reset();
         this.inc({ outcome: 'succeeded' }, succeeded);
         this.inc({ outcome: 'retried' }, retried);
@@ -277,10 +278,10 @@ export const metricsModule = ({ container, role, projections }: PlatformMetricsP
       registers,
       collect() {
         this.reset();
-        this.inc(runtime.recoveriesDone);
+        this.inc(sagas.recoveriesDone);
       },
     });
-    const depth = shared(() => runtime.jobDepth());
+    const depth = shared(() => sagas.jobDepth());
     new Gauge({
       name: 'ledgerflow_saga_jobs',
       help: 'Saga jobs the queues hold by state: waiting (ready), delayed (a timeout, a backoff), active; both lanes (steps, payments) added up; with Redis, the whole queue',
@@ -301,7 +302,7 @@ export const metricsModule = ({ container, role, projections }: PlatformMetricsP
 
   // Circuit breakers of the remotes this process calls.
   const remotes: unknown[] = [];
-  if (runsSagas(role)) remotes.push(container.get(TOKENS.PaymentGateway));
+  if (runsSagas(role)) remotes.push(container.get(TOKENS.SagaWork));
   if (role === 'all' || role === 'catalog-api' || role === 'orders-api') remotes.push(container.get(TOKENS.UserDirectory));
   const circuits = remotes.filter(hasCircuit);
   if (circuits.length > 0)
@@ -312,9 +313,11 @@ export const metricsModule = ({ container, role, projections }: PlatformMetricsP
       registers,
       collect() {
         this.reset();
-        for (const { circuit } of circuits) for (const state of CIRCUIT_STATES) this.set({ remote: circuit.remote, state }, circuit.state === state ? 1 : 0);
+        for (const { circuit } of circuits) if (circuit) for (const state of CIRCUIT_STATES) this.set({ remote: circuit.remote, state }, circuit.state === state ? 1 : 0);
       },
     });
 
-  return { path: '/metrics', router: endpointRoutes('/metrics', [getMetrics], { registry }), onResponse };
+  // The figures of sagas that run in another thread are brought in before each scrape.
+  const refresh = runsSagas(role) ? () => container.get(TOKENS.SagaWork).refresh() : async () => undefined;
+  return { path: '/metrics', router: endpointRoutes('/metrics', [getMetrics], { registry, refresh }), onResponse };
 };

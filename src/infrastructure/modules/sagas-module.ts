@@ -13,18 +13,17 @@ import { OwnUrl } from '../http/own-url.js';
 import { sagasEndpoints } from '../http/endpoints/sagas-endpoints.js';
 import { createJobQueue } from '../jobs/create-job-queue.js';
 import { HttpPaymentGateway } from '../payment-gateway/http-payment-gateway.js';
-import { type PaymentSimulator, startPaymentSimulator } from '../payment-gateway/simulator/payment-simulator.js';
+import { runsSagasInThread, SagaThread } from '../saga-thread/saga-thread.js';
+import { type SagaWork, startSagasHere } from '../saga-thread/saga-work.js';
 import { moduleRoutes, type PlatformModule } from './platform-module.js';
 
-const simulators = new WeakMap<object, PaymentSimulator>();
-
-/** The bundled simulator keeps its ledger beside the embedded event store, or in memory when nothing is kept. */
-export const simulatorDataDir = (config: Config): string | undefined => (config.EVENTSTORE_URL?.startsWith('memory:') ? undefined : config.DATA_DIR);
+const running = new WeakMap<object, SagaWork>();
 
 /**
  * The choreographed sagas (order fulfilment, market settlement): their delivery, worker and recovery, the
  * saga-status view and its admin routes, and the payment gateway they charge through (the bundled simulator,
- * started in this process, unless PAYMENT_GATEWAY_URL names another).
+ * started in this process, unless PAYMENT_GATEWAY_URL names another). The all-in-one server on SQLite runs them in a
+ * thread of their own (saga-thread.ts).
  */
 export const sagasModule: PlatformModule = {
   name: 'sagas',
@@ -47,6 +46,11 @@ export const sagasModule: PlatformModule = {
           logger: ctx.get(TOKENS.Logger),
         }),
     );
+    container.bind(TOKENS.SagaWork).toDynamicValue(() => {
+      const sagas = running.get(container);
+      if (!sagas) throw new Error('the sagas have not started');
+      return sagas;
+    });
     container.bind(TOKENS.SagaJobQueues).toDynamicValue((ctx) => ({
       steps: createJobQueue(config, config.SAGA_QUEUE, ctx.get(TOKENS.Logger)),
       payments: createJobQueue(config, `${config.SAGA_QUEUE}-payments`, ctx.get(TOKENS.Logger)),
@@ -77,17 +81,13 @@ export const sagasModule: PlatformModule = {
   ],
   async start(container) {
     const config = container.get(TOKENS.Config);
-    if (config.PAYMENT_GATEWAY_URL === undefined) {
-      const simulator = await startPaymentSimulator({ dataDir: simulatorDataDir(config) });
-      simulators.set(container, simulator);
-      container.get(TOKENS.PaymentSimulatorUrl).set(simulator.url);
-    }
-    await container.get(TOKENS.SagaRuntime).start();
+    const logger = container.get(TOKENS.Logger);
+    const sagas = runsSagasInThread(config)
+      ? await SagaThread.start(config, logger, () => process.exit(1))
+      : await startSagasHere(container);
+    running.set(container, sagas);
   },
   async stop(container) {
-    // The simulator first: a charge it holds (tok_timeout) then fails at once, instead of keeping a job, and so the
-    // shutdown, waiting for the client's timeouts; the attempt is tried again after the restart.
-    await simulators.get(container)?.stop();
-    await container.get(TOKENS.SagaRuntime).stop();
+    await running.get(container)?.stop();
   },
 };

@@ -79,8 +79,9 @@ export const getMetrics = endpoint({
     200: { description: 'Prometheus text exposition format.', schema: z.string(), contentType: 'text/plain; version=0.0.4; charset=utf-8' },
   },
   handle:
-    ({ registry }: { registry: Registry }) =>
+    ({ registry, refresh }: { registry: Registry; refresh?: () => Promise<void> }) =>
     async ({ res }) => {
+      await refresh?.();
       res.type(registry.contentType).send(await registry.metrics());
     },
 });
