@@ -7,7 +7,7 @@ import { HeadBoundedProgress } from '../../projections/head-bounded-progress.js'
 import { ProjectionSupervisor } from '../../projections/projection-supervisor.js';
 import { ResourceHistory } from '../../projections/time-travel/resource-history.js';
 import { type Config, runsProjections } from '../config/config.js';
-import { createEventStore } from '../event-store/create-event-store.js';
+import { createEventStore, type EventStoreChoices } from '../event-store/create-event-store.js';
 import type { Logger } from '../logging/logger.js';
 import { createReadStore } from '../read-store/create-read-store.js';
 import { endpointsOf, type PlatformModule } from '../modules/platform-module.js';
@@ -21,12 +21,17 @@ import { TOKENS } from './tokens.js';
  * The composition root: adapters chosen by configuration, everything else wired once, as singletons.
  * Domain and application classes stay free of decorators; they are built here by plain factories.
  */
-export const buildContainer = async (config: Config, logger: Logger, modules: readonly PlatformModule[]): Promise<Container> => {
+export const buildContainer = async (
+  config: Config,
+  logger: Logger,
+  modules: readonly PlatformModule[],
+  eventStoreChoices: EventStoreChoices = {},
+): Promise<Container> => {
   const container = new Container({ defaultScope: 'Singleton' });
   container.bind(TOKENS.Config).toConstantValue(config);
   container.bind(TOKENS.Logger).toConstantValue(logger);
   container.bind(TOKENS.Endpoints).toConstantValue([...endpointsOf(modules), ...platformEndpoints]);
-  container.bind(TOKENS.EventStore).toConstantValue(await createEventStore(config));
+  container.bind(TOKENS.EventStore).toConstantValue(await createEventStore(config, eventStoreChoices));
   container.bind(TOKENS.ReadStore).toConstantValue(await createReadStore(config));
   container.bind(TOKENS.Redis).toDynamicValue(() => connectRedis(config.REDIS_URL ?? 'redis://127.0.0.1:6379'));
   container.bind(TOKENS.IdempotencyStore).toDynamicValue((ctx) => createIdempotencyStore(config, () => ctx.get(TOKENS.Redis)));

@@ -61,6 +61,11 @@ export interface SqliteEventStoreOptions {
   pollMs?: number;
   /** Checkpoint the WAL from a worker thread instead of inside commits (default: on, for a file). */
   backgroundCheckpoints?: boolean;
+  /**
+   * Another store of this process on the same file checkpoints it in the background (the saga thread's store beside
+   * the main thread's): this one starts no checkpointer of its own and, like that one, leaves commits only the backstop.
+   */
+  checkpointedByAnother?: boolean;
 }
 
 const toEvent = (text: string): RecordedEvent => {
@@ -131,8 +136,9 @@ export class SqliteEventStore implements EventStore {
     this.db = openSqlite(file, options.synchronous ?? 'NORMAL');
     this.signal = new AppendSignal(file === ':memory:' ? undefined : `ledgerflow:appended:${resolve(file)}`);
     const inBackground = (options.backgroundCheckpoints ?? true) && file !== ':memory:';
+    const byAnother = options.checkpointedByAnother === true && inBackground;
     this.db.pragma(`wal_autocheckpoint = ${inBackground ? WAL_AUTOCHECKPOINT_BACKSTOP_PAGES : WAL_AUTOCHECKPOINT_PAGES}`);
-    this.checkpointer = inBackground ? startBackgroundCheckpointer(file) : undefined;
+    this.checkpointer = inBackground && !byAnother ? startBackgroundCheckpointer(file) : undefined;
     this.db.exec(SCHEMA);
     this.id = sqliteStoreId(this.db);
     this.pollMs = options.pollMs ?? 250;

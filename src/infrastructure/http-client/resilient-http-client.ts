@@ -157,6 +157,8 @@ export class ResilientHttpClient {
   /** Throws RemoteUnavailableError when no attempt gave an answer. */
   async request(url: string, init: HttpRequest = {}, { retryOn = isTransientStatus }: RequestOptions = {}): Promise<HttpAnswer> {
     try {
+      // A signal of its own for each call: cockatiel's default is one signal shared by every call, which each call in
+      // flight listens to (Node warns past ten).
       return await this.policy.execute(async ({ signal }) => {
         const response = await request(url, { method: init.method ?? 'GET', headers: init.headers, body: init.body, signal });
         if (retryOn(response.statusCode)) {
@@ -165,7 +167,7 @@ export class ResilientHttpClient {
         }
         const text = await response.body.text();
         return { status: response.statusCode, headers: response.headers, text, json: () => JSON.parse(text) as unknown };
-      });
+      }, new AbortController().signal);
     } catch (error) {
       throw this.unavailable(error);
     }

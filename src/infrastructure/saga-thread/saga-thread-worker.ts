@@ -17,6 +17,9 @@ const post = (message: FromSagaThread): void => port.postMessage(message);
 const data = workerData as SagaThreadData;
 const config: Config = { ...data.config, SERVICE_ROLE: 'saga-worker' };
 const logger = createLogger(config.LOG_LEVEL, { pretty: data.pretty }).child({ thread: 'sagas' });
+// The thread's warnings (a job queue's trouble) as log lines, as the main thread's are.
+process.removeAllListeners('warning');
+process.on('warning', (warning) => logger.warn({ err: warning }, warning.message));
 
 /** The commands settled since they were last sent: sent every second, and with each status. */
 let observations: CommandObservations = { settled: [], retried: [], appended: [] };
@@ -28,7 +31,8 @@ const takeObservations = (): CommandObservations => {
 const hasObservations = () => observations.settled.length + observations.retried.length + observations.appended.length > 0;
 
 const start = async () => {
-  const container = await buildContainer(config, logger, allModules);
+  // The main thread's store on the same file checkpoints it.
+  const container = await buildContainer(config, logger, allModules, { checkpointedByAnother: true });
   container.get(TOKENS.CommandHandler).observe({
     settled: (command: string, outcome: CommandOutcome) => void observations.settled.push([command, outcome]),
     retried: (command: string) => void observations.retried.push(command),

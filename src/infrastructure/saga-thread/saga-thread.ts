@@ -7,7 +7,8 @@ import type { CircuitInfo } from '../http-client/resilient-http-client.js';
 import type { Logger } from '../logging/logger.js';
 import { moduleWorker } from '../process/module-worker.js';
 import type { CommandObservations, FromSagaThread, SagaThreadData, SagaThreadStatus, ToSagaThread } from './messages.js';
-import type { SagaWork } from './saga-work.js';
+import type { PaymentSimulator } from '../payment-gateway/simulator/payment-simulator.js';
+import { type SagaWork, startBundledSimulator } from './saga-work.js';
 
 /**
  * Whether the all-in-one server runs its sagas in a thread of their own: when its events are in a SQLite file, which
@@ -17,9 +18,10 @@ export const runsSagasInThread = (config: Config): boolean =>
   config.SERVICE_ROLE === 'all' && config.SAGA_THREAD === 'on' && !(config.EVENTSTORE_URL?.startsWith('memory:') || config.EVENTSTORE_URL?.startsWith('esdb'));
 
 /**
- * The all-in-one server's sagas in a worker thread: the delivery, the job queue's worker, the reactions, the payment
- * gateway client and the bundled simulator run on a second core beside the HTTP API and the projections, each thread
- * on connections of its own to the same SQLite files (the saga thread is a `saga-worker`; a SQLite append wakes the
+ * The all-in-one server's sagas in a worker thread: the delivery, the job queue's worker, the reactions and the payment
+ * gateway client run on a second core beside the HTTP API, the projections and the bundled payment simulator (which
+ * stays in the main thread, where it evens out the work of the two), each thread on connections of its own to the
+ * same SQLite files (the saga thread is a `saga-worker`; a SQLite append wakes the
  * other thread's subscriptions at once). Its figures come over on request (`refresh`, before a scrape), and the
  * commands it ran every second.
  *
@@ -32,38 +34,59 @@ export class SagaThread implements SagaWork {
   private readonly asked = new Map<number, () => void>();
   private nextId = 0;
   private stopping: Promise<void> | undefined;
+  private running = true;
+  /** The thread's exit code, once it has exited. */
+  private readonly exited: Promise<number>;
 
-  private constructor(private readonly worker: Worker) {
+  private constructor(
+    private readonly worker: Worker,
+    private readonly simulator: PaymentSimulator | undefined,
+  ) {
     worker.on('message', (message: FromSagaThread) => this.receive(message));
+    this.exited = new Promise((resolve) =>
+      worker.once('exit', (code) => {
+        this.running = false;
+        this.answerAll();
+        resolve(code);
+      }),
+    );
   }
 
   /** Starts the thread; resolves once its sagas run, rejects with why they could not start. */
-  static start(config: Config, logger: Logger, onCrash: (error: Error) => void): Promise<SagaThread> {
+  static async start(config: Config, logger: Logger, onCrash: (error: Error) => void): Promise<SagaThread> {
+    const simulator = await startBundledSimulator(config);
+    try {
+      return await SagaThread.startThread({ ...config, PAYMENT_GATEWAY_URL: config.PAYMENT_GATEWAY_URL ?? simulator!.url }, simulator, logger, onCrash);
+    } catch (error) {
+      await simulator?.stop();
+      throw error;
+    }
+  }
+
+  private static startThread(config: Config, simulator: PaymentSimulator | undefined, logger: Logger, onCrash: (error: Error) => void): Promise<SagaThread> {
     const workerData: SagaThreadData = { config, pretty: process.stdout.isTTY === true };
     // Beside this module, as sources (.ts, through tsx) or built (.js).
     const entry = new URL(`./saga-thread-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
     const worker = moduleWorker(entry, { workerData });
-    const thread = new SagaThread(worker);
+    const thread = new SagaThread(worker, simulator);
     return new Promise((resolve, reject) => {
-      const failedToStart = (error: Error) => reject(error);
-      const exitedEarly = (code: number) => reject(new Error(`the saga thread exited (${code}) before its sagas ran`));
-      worker.once('error', failedToStart);
-      worker.once('exit', exitedEarly);
+      let ready = false;
+      worker.on('error', (error) => {
+        if (!ready) return reject(error);
+        logger.fatal({ err: error }, 'the saga thread failed');
+        onCrash(error);
+      });
+      void thread.exited.then((code) => {
+        if (!ready) reject(new Error(`the saga thread exited (${code}) before its sagas ran`));
+        else if (thread.stopping === undefined) onCrash(new Error(`the saga thread exited (${code})`));
+      });
       worker.on('message', (message: FromSagaThread) => {
         if (message.kind === 'start-failed') {
-          void worker.terminate();
           reject(new Error(`the saga thread could not start: ${message.message}`));
+          void worker.terminate();
         }
         if (message.kind !== 'ready') return;
-        worker.off('error', failedToStart);
-        worker.off('exit', exitedEarly);
-        worker.on('error', (error) => {
-          logger.fatal({ err: error }, 'the saga thread failed');
-          onCrash(error);
-        });
-        worker.on('exit', (code) => {
-          if (thread.stopping === undefined) onCrash(new Error(`the saga thread exited (${code})`));
-        });
+        ready = true;
         resolve(thread);
       });
     });
@@ -91,27 +114,30 @@ export class SagaThread implements SagaWork {
 
   /** Asks the thread where it stands; its answer brings the commands it ran since it last said. */
   refresh(): Promise<void> {
-    if (this.stopping) return Promise.resolve();
+    if (!this.running || this.stopping) return Promise.resolve();
     const id = this.nextId++;
     return new Promise((resolve) => {
       this.asked.set(id, resolve);
-      this.send({ kind: 'status', id });
+      this.worker.postMessage({ kind: 'status', id } satisfies ToSagaThread);
     });
   }
 
   stop(): Promise<void> {
-    this.stopping ??= new Promise<void>((resolve) => {
-      for (const answered of this.asked.values()) answered();
-      this.asked.clear();
-      this.worker.on('message', (message: FromSagaThread) => message.kind === 'stopped' && void this.worker.terminate());
-      this.worker.once('exit', () => resolve());
-      this.send({ kind: 'stop' });
-    });
+    this.stopping ??= this.stopThread();
     return this.stopping;
   }
 
-  private send(message: ToSagaThread): void {
-    this.worker.postMessage(message);
+  private async stopThread(): Promise<void> {
+    this.answerAll();
+    // The simulator first: a charge it holds (tok_timeout) then fails at once, instead of keeping the thread's job,
+    // and so the shutdown, waiting for the client's timeouts; the attempt is tried again after the restart.
+    await this.simulator?.stop();
+    if (this.running) {
+      // Once its sagas have stopped and its stores are closed, whatever else the thread holds (kept-alive sockets) goes.
+      this.worker.on('message', (message: FromSagaThread) => message.kind === 'stopped' && void this.worker.terminate());
+      this.worker.postMessage({ kind: 'stop' } satisfies ToSagaThread);
+    }
+    await this.exited;
   }
 
   private receive(message: FromSagaThread): void {
@@ -121,6 +147,11 @@ export class SagaThread implements SagaWork {
     this.status = message.status;
     this.asked.get(message.id)?.();
     this.asked.delete(message.id);
+  }
+
+  private answerAll(): void {
+    for (const answered of this.asked.values()) answered();
+    this.asked.clear();
   }
 
   private replay({ settled, retried, appended }: CommandObservations): void {

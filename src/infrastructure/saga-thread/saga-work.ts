@@ -5,10 +5,14 @@ import type { SagaStepCounts } from '../../application/sagas/saga-jobs.js';
 import type { Config } from '../config/config.js';
 import { TOKENS } from '../container/tokens.js';
 import type { CircuitInfo } from '../http-client/resilient-http-client.js';
-import { startPaymentSimulator } from '../payment-gateway/simulator/payment-simulator.js';
+import { type PaymentSimulator, startPaymentSimulator } from '../payment-gateway/simulator/payment-simulator.js';
 
 /** The bundled simulator keeps its ledger beside the embedded event store, or in memory when nothing is kept. */
 export const simulatorDataDir = (config: Config): string | undefined => (config.EVENTSTORE_URL?.startsWith('memory:') ? undefined : config.DATA_DIR);
+
+/** The bundled payment simulator, unless PAYMENT_GATEWAY_URL names the gateway to charge through. */
+export const startBundledSimulator = async (config: Config): Promise<PaymentSimulator | undefined> =>
+  config.PAYMENT_GATEWAY_URL === undefined ? startPaymentSimulator({ dataDir: simulatorDataDir(config) }) : undefined;
 
 /** The sagas a process runs, in its main thread or in a thread of their own: what its /metrics and its stop see of them. */
 export interface SagaWork {
@@ -33,7 +37,7 @@ export interface SagaWork {
  */
 export const startSagasHere = async (container: Container): Promise<SagaWork> => {
   const config = container.get(TOKENS.Config);
-  const simulator = config.PAYMENT_GATEWAY_URL === undefined ? await startPaymentSimulator({ dataDir: simulatorDataDir(config) }) : undefined;
+  const simulator = await startBundledSimulator(config);
   if (simulator) container.get(TOKENS.PaymentSimulatorUrl).set(simulator.url);
   const runtime = container.get(TOKENS.SagaRuntime);
   try {
