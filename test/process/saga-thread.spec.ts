@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
+import { httpClient } from '../api/api-client.js';
+import { startTestPlatform, type TestPlatform } from '../support/http-platform.js';
+import { eventually, sagaFlow } from '../support/saga-flow.js';
+
+/** Keeps this thread (the server's main thread: the platform runs in the spec's process) busy for `ms`. */
+const blockThisThread = (ms: number): { from: number; to: number } => {
+  const from = Date.now();
+  while (Date.now() - from < ms);
+  return { from, to: Date.now() };
+};
+
+const metric = (text: string, name: string): number => {
+  const line = text.split('\n').find((candidate) => candidate.startsWith(name));
+  return line === undefined ? Number.NaN : Number(line.slice(line.lastIndexOf(' ') + 1));
+};
+
+for (const sagaThread of ['on', 'off'] as const) {
+  describe(`process: the all-in-one server on SQLite with SAGA_THREAD=${sagaThread}`, function () {
+    this.timeout(60_000);
+    let dir: string;
+    let platform: TestPlatform;
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'ledgerflow-saga-thread-'));
+      platform = await startTestPlatform({ EVENTSTORE_URL: `sqlite:${join(dir, 'events.sqlite')}`, DATA_DIR: dir, SAGA_THREAD: sagaThread });
+    });
+    after(async () => {
+      await platform.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it(
+      sagaThread === 'on'
+        ? 'moves an order on while the main thread is busy, confirms it, and counts the thread’s steps and commands in /metrics'
+        : 'moves no order on while the main thread is busy (the sagas run in it), and confirms it once it is free',
+      async () => {
+        const call = httpClient(platform.url);
+        const admin = await platform.adminToken();
+        const customer = await platform.registerCustomer();
+        const flow = sagaFlow(call, admin);
+        const productId = await flow.product(5);
+        const orderId = await flow.place(customer.token, [{ productId, quantity: 1 }], 'tok_visa');
+
+        const busy = blockThisThread(1500);
+        const events = new SqliteEventStore(join(dir, 'events.sqlite'), { backgroundCheckpoints: false });
+        const recordedMeanwhile = (await events.readStream(`order-${orderId}`)).filter(
+          (event) => event.recordedAt.getTime() > busy.from && event.recordedAt.getTime() <= busy.to,
+        );
+        await events.close();
+        if (sagaThread === 'on') assert.ok(recordedMeanwhile.length > 0, 'the saga thread appended nothing while the main thread was busy');
+        else assert.deepEqual(recordedMeanwhile, []);
+
+        const { order, saga } = await flow.settled(orderId);
+        assert.equal(order.status, 'confirmed');
+        assert.equal(saga.status, 'completed');
+        const scrape = await eventually('the saga steps in /metrics', async () => (await fetch(`${platform.url}/metrics`)).text(), (text) =>
+          metric(text, 'ledgerflow_saga_steps_total{outcome="succeeded"}') >= 6,
+        );
+        assert.equal(metric(scrape, 'ledgerflow_commands_total{command="NoteStockReserved",outcome="accepted"}'), 1);
+        assert.equal(metric(scrape, 'ledgerflow_commands_total{command="ConfirmOrder",outcome="accepted"}'), 1);
+        assert.equal(metric(scrape, 'ledgerflow_circuit_breaker_state{remote="payment gateway",state="closed"}'), 1);
+      },
+    );
+  });
+}
