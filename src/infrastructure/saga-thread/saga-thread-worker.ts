@@ -42,37 +42,26 @@ const start = async () => {
   await container.get(TOKENS.Projections).defineReadModels();
   const sagas = await startSagasHere(container);
   const reporting = setInterval(() => hasObservations() && post({ kind: 'commands', observations: takeObservations() }), 1000);
-  const close = async () => {
-    clearInterval(reporting);
-    await sagas.stop();
-    await container.get(TOKENS.Projections).stop();
-    if (config.REDIS_URL) await container.get(TOKENS.Redis).quit();
-    await container.get(TOKENS.ReadStore).close();
-    await container.get(TOKENS.EventStore).close();
+  const answerStatus = async (id: number) => {
+    const depth = await sagas.jobDepth().catch(() => undefined);
+    const status = { stepCounts: sagas.stepCounts, recoveriesDone: sagas.recoveriesDone, depth, circuit: sagas.circuit };
+    post({ kind: 'status', id, status, observations: takeObservations() });
   };
-  port.on('message', (message: ToSagaThread) => {
-    if (message.kind === 'status') {
-      void sagas.jobDepth().then(
-        (depth) => depth,
-        () => undefined,
-      ).then((depth) => {
-        const status = { stepCounts: sagas.stepCounts, recoveriesDone: sagas.recoveriesDone, depth, circuit: sagas.circuit };
-        post({ kind: 'status', id: message.id, status, observations: takeObservations() });
-      });
-      return;
+  const stop = async () => {
+    clearInterval(reporting);
+    try {
+      await sagas.stop();
+      await container.get(TOKENS.Projections).stop();
+      if (config.REDIS_URL) await container.get(TOKENS.Redis).quit();
+      await container.get(TOKENS.ReadStore).close();
+      await container.get(TOKENS.EventStore).close();
+    } catch (error) {
+      logger.error({ err: error }, 'the saga thread did not stop cleanly');
     }
-    void close().then(
-      () => {
-        post({ kind: 'stopped' });
-        port.close();
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, 'the saga thread did not stop cleanly');
-        post({ kind: 'stopped' });
-        port.close();
-      },
-    );
-  });
+    post({ kind: 'stopped' });
+    port.close();
+  };
+  port.on('message', (message: ToSagaThread) => void (message.kind === 'status' ? answerStatus(message.id) : stop()));
   post({ kind: 'ready' });
 };
 
