@@ -7,7 +7,6 @@ import { SagaReactions } from '../../application/sagas/saga-reactions.js';
 import { SagaRecovery } from '../../application/sagas/saga-recovery.js';
 import { SagaRuntime } from '../../application/sagas/saga-runtime.js';
 import { SagasService } from '../../application/sagas/sagas-service.js';
-import type { Config } from '../config/config.js';
 import { TOKENS } from '../container/tokens.js';
 import { OwnUrl } from '../http/own-url.js';
 import { sagasEndpoints } from '../http/endpoints/sagas-endpoints.js';
