@@ -162,7 +162,7 @@ const profileSection = (profiled: readonly ProfiledRun[]): string[] => {
     lines.push(
       `**${profile}**, under \`node --cpu-prof\` (a run of its own: ${loadText(run)}, ${fmt(run.windowSeconds)} s window; ` +
         `${fmt(run.confirmedPerSecond)} confirmed/s with the profiler on, server CPU ${run.cpuMsPerOrder === undefined ? 'n/a' : `${fmt1(run.cpuMsPerOrder)} ms`} per order). ` +
-        `The server's main thread was busy ${pct(busyShare)} of the window (${fmt(summary.busyMs)} of ${fmt(summary.windowMs)} ms sampled); ` +
+        `The server's main thread${profile === 'embedded' ? ' (the HTTP API, the projections and the payment simulator: the sagas run in a thread of their own)' : ''} was busy ${pct(busyShare)} of the window (${fmt(summary.busyMs)} of ${fmt(summary.windowMs)} ms sampled); ` +
         'a sample counts for the nearest frame on its stack that belongs to a part of the platform:',
       '',
       '| Part | ms | Share of busy |',
