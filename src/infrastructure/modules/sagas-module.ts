@@ -82,7 +82,11 @@ export const sagasModule: PlatformModule = {
     const config = container.get(TOKENS.Config);
     const logger = container.get(TOKENS.Logger);
     const sagas = runsSagasInThread(config)
-      ? await SagaThread.start(config, logger, () => process.exit(1))
+      ? await SagaThread.start(config, (error) => {
+          // As after any crash, the restart re-derives the sagas' unfinished work.
+          logger.fatal({ err: error }, 'the saga thread failed: the process stops');
+          process.exit(1);
+        })
       : await startSagasHere(container);
     running.set(container, sagas);
   },

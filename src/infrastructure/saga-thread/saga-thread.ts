@@ -4,7 +4,6 @@ import type { JobDepth } from '../../application/ports/job-queue.js';
 import type { SagaStepCounts } from '../../application/sagas/saga-jobs.js';
 import type { Config } from '../config/config.js';
 import type { CircuitInfo } from '../http-client/resilient-http-client.js';
-import type { Logger } from '../logging/logger.js';
 import { moduleWorker } from '../process/module-worker.js';
 import type { CommandObservations, FromSagaThread, SagaThreadData, SagaThreadStatus, ToSagaThread } from './messages.js';
 import type { PaymentSimulator } from '../payment-gateway/simulator/payment-simulator.js';
@@ -58,17 +57,17 @@ export class SagaThread implements SagaWork {
   }
 
   /** Starts the thread; resolves once its sagas run, rejects with why they could not start. */
-  static async start(config: Config, logger: Logger, onCrash: (error: Error) => void): Promise<SagaThread> {
+  static async start(config: Config, onCrash: (error: Error) => void): Promise<SagaThread> {
     const simulator = await startBundledSimulator(config);
     try {
-      return await SagaThread.startThread({ ...config, PAYMENT_GATEWAY_URL: config.PAYMENT_GATEWAY_URL ?? simulator!.url }, simulator, logger, onCrash);
+      return await SagaThread.startThread({ ...config, PAYMENT_GATEWAY_URL: config.PAYMENT_GATEWAY_URL ?? simulator!.url }, simulator, onCrash);
     } catch (error) {
       await simulator?.stop();
       throw error;
     }
   }
 
-  private static startThread(config: Config, simulator: PaymentSimulator | undefined, logger: Logger, onCrash: (error: Error) => void): Promise<SagaThread> {
+  private static startThread(config: Config, simulator: PaymentSimulator | undefined, onCrash: (error: Error) => void): Promise<SagaThread> {
     const workerData: SagaThreadData = { config, pretty: process.stdout.isTTY === true };
     // Beside this module, as sources (.ts, through tsx) or built (.js).
     const entry = new URL(`./saga-thread-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
@@ -76,11 +75,7 @@ export class SagaThread implements SagaWork {
     const thread = new SagaThread(worker, simulator);
     return new Promise((resolve, reject) => {
       let ready = false;
-      worker.on('error', (error) => {
-        if (!ready) return reject(error);
-        logger.fatal({ err: error }, 'the saga thread failed');
-        onCrash(error);
-      });
+      worker.on('error', (error) => (ready ? onCrash(error) : reject(error)));
       void thread.exited.then((code) => {
         if (!ready) reject(new Error(`the saga thread exited (${code}) before its sagas ran`));
         else if (thread.stopping === undefined) onCrash(new Error(`the saga thread exited (${code})`));
