@@ -318,6 +318,6 @@ export const metricsModule = ({ container, role, projections }: PlatformMetricsP
     });
 
   // The figures of sagas that run in another thread are brought in before each scrape.
-  const refresh = runsSagas(role) ? () => container.get(TOKENS.SagaWork).refresh() : async () => undefined;
+  const refresh = runsSagas(role) ? () => container.get(TOKENS.SagaWork).refresh() : undefined;
   return { path: '/metrics', router: endpointRoutes('/metrics', [getMetrics], { registry, refresh }), onResponse };
 };
