@@ -40,7 +40,7 @@ export const pendingWork = ({ order, reservations, paymentTimeoutMs }: OrderFulf
         const held = reservations.get(item.productId);
         if (held === undefined) work.push(reserveStock(orderId, item.productId, item.quantity));
         else if (!order.reservations.has(item.productId) && (held === 'reserved' || held === 'rejected'))
-          work.push(noteReservation(orderId, item.productId, held === 'reserved'));
+          work.push(noteReservation(order, item.productId, held === 'reserved', paymentTimeoutMs));
       }
       if (anyReservationFailed(order)) return [...work, cancelOrder(orderId, 'insufficient_stock')];
       if (!allItemsReserved(order)) return work;

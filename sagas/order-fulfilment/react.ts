@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '../../src/application/ports/event-store.js';
 import type { OrderEvent } from '../../src/domain/orders/events.js';
-import { allItemsReserved, type Order } from '../../src/domain/orders/order.js';
+import { canConfirm, type Order, paymentToRequest } from '../../src/domain/orders/order.js';
 import type { ProductEvent } from '../../src/domain/products/events.js';
 import type { Reaction } from '../reaction.js';
 import {
@@ -58,17 +58,20 @@ export const react = (event: RecordedEvent & (OrderEvent | ProductEvent), { orde
     case 'StockReserved':
       // Reserved for an order cancelled meanwhile: its release may already have run, so give the stock back here.
       if (order.status === 'cancelled') return [releaseStock(orderId, event.data.productId)];
-      return [noteReservation(orderId, event.data.productId, true)];
+      return [noteReservation(order, event.data.productId, true, paymentTimeoutMs)];
     case 'StockReservationRejected':
-      return [noteReservation(orderId, event.data.productId, false)];
+      return [noteReservation(order, event.data.productId, false, paymentTimeoutMs)];
     case 'OrderStockReserved':
-      return allItemsReserved(order) ? [requestPayment(order, paymentTimeoutMs)] : [];
+      // Noting the last reservation asked for the payment already, unless an older version of the saga noted it.
+      return paymentToRequest(order) ? [requestPayment(order, paymentTimeoutMs)] : [];
     case 'OrderStockReservationFailed':
       return [cancelOrder(orderId, 'insufficient_stock')];
     case 'OrderPaymentRequested':
       return [chargePayment(order), paymentTimeout(orderId, event.data.dueAt)];
     case 'OrderPaymentCaptured':
-      return event.data.refundDue ? [refundPayment(orderId, event.data.paymentId)] : [confirmOrder(orderId)];
+      if (event.data.refundDue) return [refundPayment(orderId, event.data.paymentId)];
+      // The capture confirmed the order already, unless an older version of the saga noted it.
+      return canConfirm(order) ? [confirmOrder(orderId)] : [];
     case 'OrderPaymentDeclined':
       return [cancelOrder(orderId, 'payment_declined')];
     case 'OrderPaymentTimedOut':

@@ -18,11 +18,14 @@ export const reserveStock = (orderId: string, productId: string, quantity: numbe
   command: { type: 'ReserveStock', data: { orderId, quantity } },
 });
 
-export const noteReservation = (orderId: string, productId: string, reserved: boolean): Reaction => ({
-  ...step(orderId, `note-reservation:${productId}`),
+/** A reserved item is noted with the payment's deadline: the order asks for the payment once its last item is reserved. */
+export const noteReservation = (order: Order, productId: string, reserved: boolean, paymentTimeoutMs: number): Reaction => ({
+  ...step(order.orderId, `note-reservation:${productId}`),
   kind: 'order',
-  orderId,
-  command: reserved ? { type: 'NoteStockReserved', data: { productId } } : { type: 'NoteStockReservationFailed', data: { productId } },
+  orderId: order.orderId,
+  command: reserved
+    ? { type: 'NoteStockReserved', data: { productId, paymentDueAt: paymentDueAt(order, paymentTimeoutMs) } }
+    : { type: 'NoteStockReservationFailed', data: { productId } },
 });
 
 export const releaseStock = (orderId: string, productId: string): Reaction => ({
@@ -47,11 +50,13 @@ export const returnStock = (orderId: string, productId: string): Reaction => ({
 });
 
 /** The payment deadline counts from the placement, so every run of the saga computes the same one. */
+const paymentDueAt = (order: Order, paymentTimeoutMs: number): string => new Date(Date.parse(order.placedAt) + paymentTimeoutMs).toISOString();
+
 export const requestPayment = (order: Order, paymentTimeoutMs: number): Reaction => ({
   ...step(order.orderId, 'request-payment'),
   kind: 'order',
   orderId: order.orderId,
-  command: { type: 'RequestPayment', data: { dueAt: new Date(Date.parse(order.placedAt) + paymentTimeoutMs).toISOString() } },
+  command: { type: 'RequestPayment', data: { dueAt: paymentDueAt(order, paymentTimeoutMs) } },
 });
 
 export const chargePayment = (order: Order): Reaction => ({

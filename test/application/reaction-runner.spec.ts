@@ -85,14 +85,13 @@ describe('reaction runner: the payment steps of order fulfilment', () => {
     orderId = randomUUID();
     const items = [{ productId: 'p-mug', quantity: 1, unitPrice: { amount: 1250, currency: 'EUR' } }];
     await on({ type: 'PlaceOrder', data: { orderId, customerId: 'u-1', items, paymentToken: 'tok_visa', placedAt: new Date(PLACED_AT).toISOString() } });
-    await on({ type: 'NoteStockReserved', data: { productId: 'p-mug' } });
-    await on({ type: 'RequestPayment', data: { dueAt: DUE_AT } });
+    await on({ type: 'NoteStockReserved', data: { productId: 'p-mug', paymentDueAt: DUE_AT } });
   });
 
   describe('the charge', () => {
     it('given a gateway that captures, when charged, then the capture is noted', async () => {
       await charge();
-      assert.deepEqual(afterRequest(await eventTypes()), ['OrderPaymentCaptured']);
+      assert.deepEqual(afterRequest(await eventTypes()), ['OrderPaymentCaptured', 'OrderConfirmed']);
       assert.equal((await order()).payment.paymentId, 'ch-1');
     });
 
@@ -132,7 +131,7 @@ describe('reaction runner: the payment steps of order fulfilment', () => {
       now = Date.parse(DUE_AT) + 1;
       await charge();
       assert.deepEqual(gateway.calls, ['charge', 'charge', 'look up']);
-      assert.deepEqual(afterRequest(await eventTypes()), ['OrderPaymentCaptured']);
+      assert.deepEqual(afterRequest(await eventTypes()), ['OrderPaymentCaptured', 'OrderConfirmed']);
       assert.equal(gateway.ledger.length, 1, 'charged once');
     });
 
@@ -144,7 +143,7 @@ describe('reaction runner: the payment steps of order fulfilment', () => {
         return SteeredGateway.prototype.charge.call(gateway, asked);
       };
       await runner.run(request, context);
-      assert.deepEqual(afterRequest(await eventTypes()), ['OrderPaymentCaptured']);
+      assert.deepEqual(afterRequest(await eventTypes()), ['OrderPaymentCaptured', 'OrderConfirmed']);
     });
 
     it('given an order cancelled for its timeout, when a capture made before is found, then it is noted with a refund due, and nothing charged', async () => {
@@ -170,7 +169,7 @@ describe('reaction runner: the payment steps of order fulfilment', () => {
       gateway.calls.length = 0;
       await charge();
       assert.deepEqual(gateway.calls, []);
-      assert.deepEqual(afterRequest(await eventTypes()), ['OrderPaymentCaptured']);
+      assert.deepEqual(afterRequest(await eventTypes()), ['OrderPaymentCaptured', 'OrderConfirmed']);
     });
   });
 
@@ -182,12 +181,12 @@ describe('reaction runner: the payment steps of order fulfilment', () => {
       assert.deepEqual(afterRequest(await eventTypes()), ['OrderPaymentTimedOut']);
     });
 
-    it('given a capture whose answer was lost, when the deadline comes, then the capture is noted (the order can be confirmed) and no timeout', async () => {
+    it('given a capture whose answer was lost, when the deadline comes, then the capture is noted, the order confirmed, and no timeout', async () => {
       gateway.capture(orderId, { amount: 1250, currency: 'EUR' });
       await deadline();
       const events = await store.readStream(orderStream(orderId));
-      assert.deepEqual(afterRequest(events.map((event) => event.type)), ['OrderPaymentCaptured']);
-      assert.deepEqual(events.at(-1)!.data, { orderId, paymentId: 'ch-1', refundDue: false });
+      assert.deepEqual(afterRequest(events.map((event) => event.type)), ['OrderPaymentCaptured', 'OrderConfirmed']);
+      assert.deepEqual(events.at(-2)!.data, { orderId, paymentId: 'ch-1', refundDue: false });
     });
 
     it('given a gateway that cannot be asked, when the deadline comes, then the payment times out all the same', async () => {
@@ -201,7 +200,7 @@ describe('reaction runner: the payment steps of order fulfilment', () => {
       gateway.calls.length = 0;
       await deadline();
       assert.deepEqual(gateway.calls, []);
-      assert.deepEqual(afterRequest(await eventTypes()), ['OrderPaymentCaptured']);
+      assert.deepEqual(afterRequest(await eventTypes()), ['OrderPaymentCaptured', 'OrderConfirmed']);
     });
 
     it('when the deadline step runs twice, then the timeout is noted once', async () => {

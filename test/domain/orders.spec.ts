@@ -37,7 +37,9 @@ const cancelledByCustomer = (previousStatus: 'pending' | 'confirmed', due: boole
 const refunded: OrderEvent = { type: 'OrderRefunded', data: { orderId, paymentId: 'pay-1' } };
 const paidAndReserved = [placed, reserved('p-mug'), reserved('p-pen'), captured()];
 
-const noteReserved = (productId: string) => ({ type: 'NoteStockReserved', data: { productId } }) as const;
+const dueAt = '2025-01-01T10:00:30.000Z';
+const requested: OrderEvent = { type: 'OrderPaymentRequested', data: { orderId, amount: eur(2 * 1250 + 3 * 199), dueAt } };
+const noteReserved = (productId: string) => ({ type: 'NoteStockReserved', data: { productId, paymentDueAt: dueAt } }) as const;
 const noteFailed = (productId: string) => ({ type: 'NoteStockReservationFailed', data: { productId } }) as const;
 const noteCaptured = { type: 'NotePaymentCaptured', data: { paymentId: 'pay-1' } } as const;
 const noteDeclined = { type: 'NotePaymentDeclined', data: { reason: 'card_declined' } } as const;
@@ -87,7 +89,13 @@ describe('order decider', () => {
 
   describe('NoteStockReserved', () => {
     it('notes a reserved item', () => given(placed).when(noteReserved('p-mug')).then(reserved('p-mug')));
+    it('asks for the payment, with its deadline, when the last item is reserved', () =>
+      given(placed, reserved('p-mug')).when(noteReserved('p-pen')).then(reserved('p-pen'), requested));
     it('notes it once only', () => given(placed, reserved('p-mug')).when(noteReserved('p-mug')).thenNothing());
+    it('asks for the payment only with the note of the last reservation', () =>
+      given(placed, reserved('p-mug'), reserved('p-pen')).when(noteReserved('p-pen')).thenNothing());
+    it('does not ask for the payment when another reservation failed', () =>
+      given(placed, reservationFailed('p-mug')).when(noteReserved('p-pen')).then(reserved('p-pen')));
     it('ignores a product whose reservation already failed', () => given(placed, reservationFailed('p-mug')).when(noteReserved('p-mug')).thenNothing());
     it('ignores notes after cancellation', () =>
       given(placed, reservationFailed('p-pen'), cancelled('insufficient_stock')).when(noteReserved('p-mug')).thenNothing());
@@ -105,12 +113,14 @@ describe('order decider', () => {
   });
 
   describe('NotePaymentCaptured', () => {
-    it('notes a captured payment', () => given(placed, reserved('p-mug'), reserved('p-pen')).when(noteCaptured).then(captured()));
+    it('notes a captured payment and confirms the order', () =>
+      given(placed, reserved('p-mug'), reserved('p-pen'), requested).when(noteCaptured).then(captured(), confirmed));
+    it('only notes a capture while an item is not reserved', () => given(placed, reserved('p-mug')).when(noteCaptured).then(captured()));
     it('notes it once only', () => given(...paidAndReserved).when(noteCaptured).thenNothing());
     it('still notes a capture after cancellation, as due for a refund', () =>
       given(placed, timedOut, cancelled('payment_timeout')).when(noteCaptured).then(captured(true)));
-    it('notes a late capture on a pending order after a timeout was noted', () =>
-      given(placed, reserved('p-mug'), reserved('p-pen'), timedOut).when(noteCaptured).then(captured()));
+    it('notes a late capture on a pending order after a timeout was noted, and confirms it', () =>
+      given(placed, reserved('p-mug'), reserved('p-pen'), timedOut).when(noteCaptured).then(captured(), confirmed));
   });
 
   describe('NotePaymentDeclined', () => {
@@ -167,9 +177,7 @@ describe('order decider', () => {
   });
 
   describe('RequestPayment', () => {
-    const dueAt = '2025-01-01T10:00:30.000Z';
     const request = { type: 'RequestPayment', data: { dueAt } } as const;
-    const requested: OrderEvent = { type: 'OrderPaymentRequested', data: { orderId, amount: eur(2 * 1250 + 3 * 199), dueAt } };
     it('asks for the payment once every item is reserved, with its deadline', () =>
       given(placed, reserved('p-mug'), reserved('p-pen')).when(request).then(requested));
     it('waits while an item is not reserved yet', () => given(placed, reserved('p-mug')).when(request).thenNothing());

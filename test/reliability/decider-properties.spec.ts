@@ -161,7 +161,7 @@ describe('decider properties (fast-check): no command sequence breaks an invaria
 
   const products = ['p-1', 'p-2'];
   const orderCommand: fc.Arbitrary<OrderCommand> = fc.oneof(
-    fc.constantFrom(...products).map((productId) => ({ type: 'NoteStockReserved' as const, data: { productId } })),
+    fc.constantFrom(...products).map((productId) => ({ type: 'NoteStockReserved' as const, data: { productId, paymentDueAt: '2030-01-01T00:00:30.000Z' } })),
     fc.constantFrom(...products).map((productId) => ({ type: 'NoteStockReservationFailed' as const, data: { productId } })),
     fc.constant({ type: 'RequestPayment' as const, data: { dueAt: '2030-01-01T00:00:30.000Z' } }),
     fc.constantFrom('ch_1', 'ch_2').map((paymentId) => ({ type: 'NotePaymentCaptured' as const, data: { paymentId } })),
@@ -186,7 +186,7 @@ describe('decider properties (fast-check): no command sequence breaks an invaria
 
   /** The saga's happy path, parts of it in order, between random commands: most orders get far enough to be confirmed. */
   const happyPath: OrderCommand[] = [
-    ...products.map((productId) => ({ type: 'NoteStockReserved' as const, data: { productId } })),
+    ...products.map((productId) => ({ type: 'NoteStockReserved' as const, data: { productId, paymentDueAt: '2030-01-01T00:00:30.000Z' } })),
     { type: 'RequestPayment', data: { dueAt: '2030-01-01T00:00:30.000Z' } },
     { type: 'NotePaymentCaptured', data: { paymentId: 'ch_1' } },
     { type: 'ConfirmOrder', data: {} },

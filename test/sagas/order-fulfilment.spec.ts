@@ -55,8 +55,19 @@ describe('order-fulfilment saga', () => {
   describe('reserving', () => {
     it('reserves the stock of every item of a placed order', () =>
       given().when(placed).then(reserveStock(orderId, 'p-mug', 2), reserveStock(orderId, 'p-pen', 3)));
-    it('notes a reservation on the order', () => given(placed).when(stockReserved('p-mug')).then(noteReservation(orderId, 'p-mug', true)));
-    it('notes a rejected reservation on the order', () => given(placed).when(stockRejected('p-pen')).then(noteReservation(orderId, 'p-pen', false)));
+    it('notes a reservation on the order, with the payment deadline', () =>
+      given(placed).when(stockReserved('p-mug')).then(noteReservation(orderAfter([placed]), 'p-mug', true, TIMEOUT)));
+    it('the note of a reservation carries the payment deadline, counted from placement', () =>
+      assert.deepEqual(noteReservation(orderAfter([placed]), 'p-mug', true, TIMEOUT), {
+        saga: 'order-fulfilment',
+        sagaId: orderId,
+        step: 'note-reservation:p-mug',
+        kind: 'order',
+        orderId,
+        command: { type: 'NoteStockReserved', data: { productId: 'p-mug', paymentDueAt: dueAt } },
+      }));
+    it('notes a rejected reservation on the order', () =>
+      given(placed).when(stockRejected('p-pen')).then(noteReservation(orderAfter([placed]), 'p-pen', false, TIMEOUT)));
     it('releases stock reserved for an order cancelled meanwhile', () =>
       given(placed, notedFailed('p-pen'), cancelled('insufficient_stock', 'pending')).when(stockReserved('p-mug')).then(releaseStock(orderId, 'p-mug')));
     it('cancels the order when an item is out of stock', () =>
@@ -65,7 +76,9 @@ describe('order-fulfilment saga', () => {
 
   describe('paying', () => {
     it('waits for the other items before asking for the payment', () => given(placed).when(noted('p-mug')).thenNothing());
-    it('asks for the payment once every item is reserved, due the timeout after placement', () =>
+    it('asks nothing more when the note of the last reservation asked for the payment', () =>
+      given(placed, noted('p-mug'), requested).when(noted('p-pen')).thenNothing());
+    it('asks for the payment when every item is noted without it (by an older saga), due the timeout after placement', () =>
       given(placed, noted('p-mug')).when(noted('p-pen')).then(requestPayment(orderAfter(bothNoted), TIMEOUT)));
     it('the payment request carries the deadline', () =>
       assert.deepEqual(requestPayment(orderAfter(bothNoted), TIMEOUT), {
@@ -82,7 +95,9 @@ describe('order-fulfilment saga', () => {
       assert.deepEqual(chargePayment(order), { saga: 'order-fulfilment', sagaId: orderId, step: 'charge-payment', kind: 'charge', orderId, amount: total, token: 'tok_visa' });
       assert.equal(paymentTimeout(orderId, dueAt).dueAt, dueAt);
     });
-    it('confirms a paid order', () => given(...bothNoted, requested).when(captured()).then(confirmOrder(orderId)));
+    it('does nothing more once the capture confirmed the order', () => given(...bothNoted, requested, confirmed).when(captured()).thenNothing());
+    it('confirms a paid order still pending (its capture noted by an older saga)', () =>
+      given(...bothNoted, requested).when(captured()).then(confirmOrder(orderId)));
     it('refunds a payment captured after the order was cancelled', () =>
       given(...bothNoted, requested, timedOut, cancelled('payment_timeout', 'pending')).when(captured(true)).then(refundPayment(orderId, 'ch-1')));
     it('cancels the order when the payment is declined', () =>

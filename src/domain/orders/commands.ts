@@ -13,7 +13,8 @@ export const PlaceOrder = z.object({
   placedAt: z.string(),
 });
 // Issued by the order-fulfilment saga:
-export const NoteStockReserved = z.object({ productId: z.string() });
+/** `paymentDueAt`: the payment's deadline, should this reservation be the order's last (see RequestPayment). */
+export const NoteStockReserved = z.object({ productId: z.string(), paymentDueAt: z.string() });
 export const NoteStockReservationFailed = z.object({ productId: z.string() });
 /** `dueAt`: when the order gives up waiting for the payment's outcome (the saga schedules its timeout then). */
 export const RequestPayment = z.object({ dueAt: z.string() });

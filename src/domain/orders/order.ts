@@ -43,6 +43,9 @@ export const paymentCaptured = (order: Order): boolean => order.payment.status =
 export const awaitingPayment = (order: Order): boolean =>
   order.status === 'pending' && order.payment.dueAt !== null && order.payment.status === 'awaiting';
 
+/** Every item is reserved and the payment has not been asked for yet. */
+export const paymentToRequest = (order: Order): boolean => order.status === 'pending' && allItemsReserved(order) && order.payment.dueAt === null;
+
 export const canConfirm = (order: Order): boolean => order.status === 'pending' && allItemsReserved(order) && paymentCaptured(order);
 
 /** A captured payment of a cancelled order that has not been refunded yet. */
@@ -70,6 +73,15 @@ const noteReservation = (state: Order, productId: string, status: ReservationSta
   return [{ type, data: { orderId: state.orderId, productId } }];
 };
 
+const requestPayment = (state: Order, dueAt: string): OrderEvent[] => {
+  if (!paymentToRequest(state)) return [];
+  return [{ type: 'OrderPaymentRequested', data: { orderId: state.orderId, amount: state.total, dueAt } }];
+};
+
+/** The events of `events` followed by the ones `next` decides on the state they leave. */
+const andThen = (state: Order, events: OrderEvent[], next: (after: Order) => OrderEvent[]): OrderEvent[] =>
+  events.length === 0 ? events : [...events, ...next(events.reduce(evolveOrder, state))];
+
 export const decide = (command: OrderCommand, state: OrderState): OrderEvent[] => {
   if (state.status === 'absent') {
     if (command.type !== 'PlaceOrder') return [];
@@ -82,21 +94,19 @@ export const decide = (command: OrderCommand, state: OrderState): OrderEvent[] =
     case 'PlaceOrder':
       return [];
     case 'NoteStockReserved':
-      return noteReservation(state, command.data.productId, 'reserved');
+      // The last reservation noted asks for the payment in the same decision: the saga goes on to the charge at once.
+      return andThen(state, noteReservation(state, command.data.productId, 'reserved'), (after) => requestPayment(after, command.data.paymentDueAt));
     case 'NoteStockReservationFailed':
       return noteReservation(state, command.data.productId, 'failed');
     case 'RequestPayment':
-      if (state.status !== 'pending' || !allItemsReserved(state) || state.payment.dueAt !== null) return [];
-      return [{ type: 'OrderPaymentRequested', data: { orderId, amount: state.total, dueAt: command.data.dueAt } }];
-    case 'NotePaymentCaptured':
+      return requestPayment(state, command.data.dueAt);
+    case 'NotePaymentCaptured': {
       // Recorded even after a cancellation: money was taken, so the saga has to give it back.
       if (paymentCaptured(state)) return [];
-      return [
-        {
-          type: 'OrderPaymentCaptured',
-          data: { orderId, paymentId: command.data.paymentId, refundDue: state.status === 'cancelled' },
-        },
-      ];
+      const captured: OrderEvent = { type: 'OrderPaymentCaptured', data: { orderId, paymentId: command.data.paymentId, refundDue: state.status === 'cancelled' } };
+      // The capture confirms a pending order in the same decision.
+      return andThen(state, [captured], (after) => (canConfirm(after) ? [{ type: 'OrderConfirmed', data: { orderId } }] : []));
+    }
     case 'NotePaymentDeclined':
       if (state.status === 'cancelled' || state.payment.status !== 'awaiting') return [];
       return [{ type: 'OrderPaymentDeclined', data: { orderId, reason: command.data.reason } }];
@@ -117,44 +127,52 @@ export const decide = (command: OrderCommand, state: OrderState): OrderEvent[] =
 const withReservation = (order: Order, productId: string, status: ReservationStatus) =>
   new Map(order.reservations).set(productId, status);
 
-export const evolve = (state: OrderState, event: OrderEvent): OrderState => {
-  if (event.type === 'OrderPlaced') {
-    const { orderId, customerId, items, total, paymentToken, placedAt } = event.data;
-    return {
-      orderId,
-      customerId,
-      status: 'pending',
-      items,
-      total,
-      paymentToken,
-      placedAt,
-      reservations: new Map(),
-      payment: { status: 'awaiting', dueAt: null, paymentId: null, refunded: false },
-      cancellationReason: null,
-      cancelledWhen: null,
-    };
-  }
-  if (state.status === 'absent') return state;
+const placed = (event: Extract<OrderEvent, { type: 'OrderPlaced' }>): Order => {
+  const { orderId, customerId, items, total, paymentToken, placedAt } = event.data;
+  return {
+    orderId,
+    customerId,
+    status: 'pending',
+    items,
+    total,
+    paymentToken,
+    placedAt,
+    reservations: new Map(),
+    payment: { status: 'awaiting', dueAt: null, paymentId: null, refunded: false },
+    cancellationReason: null,
+    cancelledWhen: null,
+  };
+};
+
+/** An order after one more of its events (a second OrderPlaced changes nothing). */
+const evolveOrder = (order: Order, event: OrderEvent): Order => {
   switch (event.type) {
+    case 'OrderPlaced':
+      return order;
     case 'OrderStockReserved':
-      return { ...state, reservations: withReservation(state, event.data.productId, 'reserved') };
+      return { ...order, reservations: withReservation(order, event.data.productId, 'reserved') };
     case 'OrderStockReservationFailed':
-      return { ...state, reservations: withReservation(state, event.data.productId, 'failed') };
+      return { ...order, reservations: withReservation(order, event.data.productId, 'failed') };
     case 'OrderPaymentRequested':
-      return { ...state, payment: { ...state.payment, dueAt: event.data.dueAt } };
+      return { ...order, payment: { ...order.payment, dueAt: event.data.dueAt } };
     case 'OrderPaymentCaptured':
-      return { ...state, payment: { ...state.payment, status: 'captured', paymentId: event.data.paymentId } };
+      return { ...order, payment: { ...order.payment, status: 'captured', paymentId: event.data.paymentId } };
     case 'OrderPaymentDeclined':
-      return { ...state, payment: { ...state.payment, status: 'declined' } };
+      return { ...order, payment: { ...order.payment, status: 'declined' } };
     case 'OrderPaymentTimedOut':
-      return { ...state, payment: { ...state.payment, status: 'timed_out' } };
+      return { ...order, payment: { ...order.payment, status: 'timed_out' } };
     case 'OrderConfirmed':
-      return { ...state, status: 'confirmed' };
+      return { ...order, status: 'confirmed' };
     case 'OrderCancelled':
-      return { ...state, status: 'cancelled', cancellationReason: event.data.reason, cancelledWhen: event.data.previousStatus };
+      return { ...order, status: 'cancelled', cancellationReason: event.data.reason, cancelledWhen: event.data.previousStatus };
     case 'OrderRefunded':
-      return { ...state, payment: { ...state.payment, refunded: true } };
+      return { ...order, payment: { ...order.payment, refunded: true } };
   }
+};
+
+export const evolve = (state: OrderState, event: OrderEvent): OrderState => {
+  if (state.status === 'absent') return event.type === 'OrderPlaced' ? placed(event) : state;
+  return evolveOrder(state, event);
 };
 
 export const orderDecider: Decider<OrderState, OrderCommand, OrderEvent> = { decide, evolve, initialState };

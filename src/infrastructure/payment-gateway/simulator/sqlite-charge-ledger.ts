@@ -19,6 +19,7 @@ const toCharge = (row: ChargeRow): RecordedCharge => ({
 export class SqliteChargeLedger implements ChargeLedger {
   private readonly db: Database.Database;
   private readonly statements;
+  private readonly transaction: Database.Transaction<(work: () => unknown) => unknown>;
 
   constructor(file: string) {
     // WAL with synchronous=NORMAL, as the embedded event store: a killed process loses no charge it answered (a retry
@@ -48,10 +49,11 @@ export class SqliteChargeLedger implements ChargeLedger {
         'INSERT INTO flaky_failures (order_id, failures) VALUES (?, 1) ON CONFLICT (order_id) DO UPDATE SET failures = failures + 1',
       ),
     };
+    this.transaction = this.db.transaction((work: () => unknown) => work());
   }
 
   atomically<Result>(work: () => Result): Result {
-    return this.db.transaction(work).immediate();
+    return this.transaction.immediate(work) as Result;
   }
 
   answerFor(endpoint: Endpoint, key: string): RememberedAnswer | undefined {
