@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
+import { SqliteChargeLedger } from '../../src/infrastructure/payment-gateway/simulator/sqlite-charge-ledger.js';
+import { SqliteReadStore } from '../../src/infrastructure/read-store/sqlite-read-store.js';
 
 const appendMany = async (store: SqliteEventStore, count: number) => {
   const event = () => ({ id: randomUUID(), type: 'Counted', data: { pad: 'x'.repeat(200) }, metadata: { correlationId: 'c', causationId: 'c' } });
@@ -67,6 +69,66 @@ describe('SQLite event store WAL checkpoints', () => {
       assert.ok(databaseBytes() < before + 64 * 1024, `database file stayed at ${databaseBytes()} bytes`);
     } finally {
       await Promise.all([store.close(), control.close()]);
+    }
+  });
+});
+
+describe('SQLite read models and charge ledger WAL checkpoints', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'ledgerflow-checkpoints-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Below SQLite's automatic threshold (1000 pages), so only a background worker moves the commits into the file. */
+  const copiedByAWorker = async (file: string, write: () => Promise<void>, growth: number) => {
+    const before = statSync(file).size;
+    await write();
+    await waitUntil(
+      () => statSync(file).size > before + growth,
+      () => `the database file grew from ${before} to ${statSync(file).size} bytes only`,
+    );
+  };
+
+  it('given read-model commits, then a background worker copies them from the WAL into the database file', async () => {
+    const file = join(dir, 'read-models.sqlite');
+    const store = new SqliteReadStore(file);
+    try {
+      await store.define('catalog', [{ name: 'products', indexes: [] }]);
+      await copiedByAWorker(file, async () => {
+        for (let batch = 0; batch < 10; batch++) {
+          const changes = Array.from({ length: 50 }, (_, i) => ({ collection: 'products', id: `p-${batch}-${i}`, document: { pad: 'x'.repeat(500) }, position: BigInt(batch + 1) }));
+          await store.commit({ projection: 'catalog', generation: 0 }, changes, BigInt(batch + 1));
+        }
+      }, 128 * 1024);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('given a read store of the saga thread (another connection checkpoints the file), then it starts no worker of its own', async () => {
+    const file = join(dir, 'read-models.sqlite');
+    const store = new SqliteReadStore(file, 'NORMAL', { checkpointedByAnother: true });
+    try {
+      await store.define('catalog', [{ name: 'products', indexes: [] }]);
+      const before = statSync(file).size;
+      const changes = Array.from({ length: 500 }, (_, i) => ({ collection: 'products', id: `p-${i}`, document: { pad: 'x'.repeat(500) }, position: 1n }));
+      await store.commit({ projection: 'catalog', generation: 0 }, changes, 1n);
+      await sleep(1000);
+      assert.equal(statSync(file).size, before, 'nothing checkpointed the WAL into the file');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('given charges, then a background worker copies them from the WAL into the ledger file', async () => {
+    const file = join(dir, 'payments.sqlite');
+    const ledger = new SqliteChargeLedger(file);
+    try {
+      // A commit per charge writes a few pages to the WAL: 100 of them stay below the automatic threshold.
+      await copiedByAWorker(file, async () => {
+        for (let i = 0; i < 100; i++) ledger.atomically(() => ledger.addCharge({ id: `ch_${i}`, orderId: `order-${i}-${'x'.repeat(1000)}`, amount: 100, currency: 'EUR' }));
+      }, 64 * 1024);
+    } finally {
+      await ledger.close();
     }
   });
 });

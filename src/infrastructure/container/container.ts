@@ -7,7 +7,8 @@ import { HeadBoundedProgress } from '../../projections/head-bounded-progress.js'
 import { ProjectionSupervisor } from '../../projections/projection-supervisor.js';
 import { ResourceHistory } from '../../projections/time-travel/resource-history.js';
 import { type Config, runsProjections } from '../config/config.js';
-import { createEventStore, type EventStoreChoices } from '../event-store/create-event-store.js';
+import { createEventStore } from '../event-store/create-event-store.js';
+import type { CheckpointChoices } from '../sqlite/background-checkpointer.js';
 import type { Logger } from '../logging/logger.js';
 import { createReadStore } from '../read-store/create-read-store.js';
 import { endpointsOf, type PlatformModule } from '../modules/platform-module.js';
@@ -25,14 +26,14 @@ export const buildContainer = async (
   config: Config,
   logger: Logger,
   modules: readonly PlatformModule[],
-  eventStoreChoices: EventStoreChoices = {},
+  sqliteChoices: CheckpointChoices = {},
 ): Promise<Container> => {
   const container = new Container({ defaultScope: 'Singleton' });
   container.bind(TOKENS.Config).toConstantValue(config);
   container.bind(TOKENS.Logger).toConstantValue(logger);
   container.bind(TOKENS.Endpoints).toConstantValue([...endpointsOf(modules), ...platformEndpoints]);
-  container.bind(TOKENS.EventStore).toConstantValue(await createEventStore(config, eventStoreChoices));
-  container.bind(TOKENS.ReadStore).toConstantValue(await createReadStore(config));
+  container.bind(TOKENS.EventStore).toConstantValue(await createEventStore(config, sqliteChoices));
+  container.bind(TOKENS.ReadStore).toConstantValue(await createReadStore(config, sqliteChoices));
   container.bind(TOKENS.Redis).toDynamicValue(() => connectRedis(config.REDIS_URL ?? 'redis://127.0.0.1:6379'));
   container.bind(TOKENS.IdempotencyStore).toDynamicValue((ctx) => createIdempotencyStore(config, () => ctx.get(TOKENS.Redis)));
   container.bind(TOKENS.EventRegistry).toConstantValue(createEventRegistry(modules));

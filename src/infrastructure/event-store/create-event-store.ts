@@ -1,16 +1,12 @@
 import { join } from 'node:path';
 import type { EventStore } from '../../application/ports/event-store.js';
 import type { Config } from '../config/config.js';
+import type { CheckpointChoices } from '../sqlite/background-checkpointer.js';
 import { MemoryEventStore } from './memory-event-store.js';
 import { SqliteEventStore } from './sqlite-event-store.js';
 
-export interface EventStoreChoices {
-  /** Another store of this process on the same SQLite file checkpoints it (see SqliteEventStoreOptions). */
-  checkpointedByAnother?: boolean;
-}
-
 /** EVENTSTORE_URL chooses the adapter: esdb://… EventStoreDB, sqlite:<file> or unset the embedded file, memory: nothing kept. */
-export const createEventStore = async (config: Config, choices: EventStoreChoices = {}): Promise<EventStore> => {
+export const createEventStore = async (config: Config, choices: CheckpointChoices = {}): Promise<EventStore> => {
   const url = config.EVENTSTORE_URL;
   if (url?.startsWith('esdb')) {
     const { EsdbEventStore } = await import('./esdb-event-store.js');

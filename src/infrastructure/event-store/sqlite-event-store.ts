@@ -18,7 +18,7 @@ import { WrongExpectedVersionError } from '../../application/ports/event-store.j
 import { AppendSignal } from './append-signal.js';
 import { catchUpSubscription, type ScanResult } from './catch-up-subscription.js';
 import { assertExpectedRevision, isRepeatOfStoredBatch } from './expected-revision.js';
-import { type BackgroundCheckpointer, startBackgroundCheckpointer } from '../sqlite/background-checkpointer.js';
+import { type BackgroundCheckpointer, type CheckpointChoices, startBackgroundCheckpointer, WAL_AUTOCHECKPOINT_BACKSTOP_PAGES } from '../sqlite/background-checkpointer.js';
 import { openSqlite, type SqliteSynchronous } from '../sqlite/open-sqlite.js';
 import { sqliteStoreId } from './sqlite-store-id.js';
 
@@ -53,19 +53,14 @@ export const READ_PAGE = 1000;
  * With a background checkpointer this is only the backstop, should the worker ever fall behind.
  */
 export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
-export const WAL_AUTOCHECKPOINT_BACKSTOP_PAGES = 20_000;
+export { WAL_AUTOCHECKPOINT_BACKSTOP_PAGES };
 
-export interface SqliteEventStoreOptions {
+export interface SqliteEventStoreOptions extends CheckpointChoices {
   synchronous?: SqliteSynchronous;
   /** How often an idle subscription looks for appends made by other processes. */
   pollMs?: number;
   /** Checkpoint the WAL from a worker thread instead of inside commits (default: on, for a file). */
   backgroundCheckpoints?: boolean;
-  /**
-   * Another store of this process on the same file checkpoints it in the background (the saga thread's store beside
-   * the main thread's): this one starts no checkpointer of its own and, like that one, leaves commits only the backstop.
-   */
-  checkpointedByAnother?: boolean;
 }
 
 const toEvent = (text: string): RecordedEvent => {

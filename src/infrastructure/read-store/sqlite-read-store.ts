@@ -14,6 +14,7 @@ import {
   type Scalar,
   type StoredDocument,
 } from '../../application/ports/read-store.js';
+import { type BackgroundCheckpointer, checkpointInBackground } from '../sqlite/background-checkpointer.js';
 import { openSqlite, type SqliteSynchronous } from '../sqlite/open-sqlite.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 
@@ -50,6 +51,8 @@ export interface SqliteReadStoreOptions {
    * connection has committed, so that a swap (a rebuild) made elsewhere is followed. Without, it is read once.
    */
   otherWriters?: boolean;
+  /** Another connection of this process checkpoints the file (the main thread's, for the saga thread's store). */
+  checkpointedByAnother?: boolean;
 }
 
 /** Read models in a SQLite file: a table per collection and generation; checkpoints commit with the changes. */
@@ -64,12 +67,14 @@ export class SqliteReadStore implements ReadStore {
   private readonly otherWriters: boolean;
   /** `data_version` when the generations in `active` were read (with other writers). */
   private activeSeenAt: number | undefined;
+  private readonly checkpointer: BackgroundCheckpointer | undefined;
 
   constructor(file: string, synchronous: SqliteSynchronous = 'NORMAL', options: SqliteReadStoreOptions = {}) {
     this.db = openSqlite(file, synchronous);
     this.db.pragma(`cache_size = ${-Math.round((options.cacheMiB ?? 64) * 1024)}`);
     this.db.exec(SCHEMA);
     this.otherWriters = options.otherWriters ?? false;
+    this.checkpointer = checkpointInBackground(this.db, file, options);
   }
 
   async define(projection: string, collections: readonly CollectionSpec[]): Promise<void> {
@@ -241,6 +246,7 @@ export class SqliteReadStore implements ReadStore {
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+    await this.checkpointer?.stop();
   }
 
   /**

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
 
 /** The worker: its own connection to the file, a PASSIVE checkpoint every `intervalMs` until told to stop. */
 const WORKER_SOURCE = `
@@ -51,4 +52,26 @@ export const startBackgroundCheckpointer = (file: string, intervalMs = 200): Bac
         worker.postMessage('stop');
       })),
   };
+};
+
+/** Pages the WAL may reach before a commit checkpoints it itself: only should the background worker fall behind. */
+export const WAL_AUTOCHECKPOINT_BACKSTOP_PAGES = 20_000;
+
+/** How a store on a SQLite file checkpoints it. */
+export interface CheckpointChoices {
+  /**
+   * Another connection of this process checkpoints the file in the background (the main thread's, for the saga
+   * thread's stores): this one starts no worker of its own and, like that one, leaves its commits only the backstop.
+   */
+  checkpointedByAnother?: boolean;
+}
+
+/**
+ * Leaves the checkpoints of `db`, open on `file` in WAL mode, to a worker thread (none for `:memory:`): its commits
+ * then only checkpoint past the backstop. Stop the worker returned when closing `db`.
+ */
+export const checkpointInBackground = (db: Database.Database, file: string, choices: CheckpointChoices = {}): BackgroundCheckpointer | undefined => {
+  if (file === ':memory:') return undefined;
+  db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_BACKSTOP_PAGES}`);
+  return choices.checkpointedByAnother === true ? undefined : startBackgroundCheckpointer(file);
 };

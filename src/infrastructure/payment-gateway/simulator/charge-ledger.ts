@@ -31,5 +31,5 @@ export interface ChargeLedger {
   /** How many times this order's charge has failed on purpose (`tok_flaky`). */
   failuresOf(orderId: string): number;
   noteFailure(orderId: string): void;
-  close(): void;
+  close(): Promise<void>;
 }

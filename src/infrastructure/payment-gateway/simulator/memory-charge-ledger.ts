@@ -46,5 +46,5 @@ export class MemoryChargeLedger implements ChargeLedger {
     this.failures.set(orderId, this.failuresOf(orderId) + 1);
   }
 
-  close(): void {}
+  async close(): Promise<void> {}
 }

@@ -124,7 +124,7 @@ export const startPaymentSimulator = async ({ port = 0, host = '127.0.0.1', data
   try {
     await listen(server, port, host);
   } catch (error) {
-    ledger.close();
+    await ledger.close();
     throw error;
   }
   const { port: boundPort } = server.address() as AddressInfo;
@@ -139,7 +139,7 @@ export const startPaymentSimulator = async ({ port = 0, host = '127.0.0.1', data
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      ledger.close();
+      await ledger.close();
     })());
   return { url: urlFor(host, boundPort), port: boundPort, stop };
 };

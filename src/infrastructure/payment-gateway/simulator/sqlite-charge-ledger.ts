@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { type BackgroundCheckpointer, checkpointInBackground } from '../../sqlite/background-checkpointer.js';
 import { openSqlite } from '../../sqlite/open-sqlite.js';
 import type { ChargeLedger, Endpoint, RecordedCharge, RememberedAnswer } from './charge-ledger.js';
 
@@ -20,11 +21,13 @@ export class SqliteChargeLedger implements ChargeLedger {
   private readonly db: Database.Database;
   private readonly statements;
   private readonly transaction: Database.Transaction<(work: () => unknown) => unknown>;
+  private readonly checkpointer: BackgroundCheckpointer | undefined;
 
   constructor(file: string) {
     // WAL with synchronous=NORMAL, as the embedded event store: a killed process loses no charge it answered (a retry
     // must not charge the order again); only a power loss could, as it could lose the events that asked for it.
     this.db = openSqlite(file, 'NORMAL');
+    this.checkpointer = checkpointInBackground(this.db, file);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS charges (
         seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, order_id TEXT NOT NULL UNIQUE,
@@ -91,7 +94,8 @@ export class SqliteChargeLedger implements ChargeLedger {
     this.statements.noteFailure.run(orderId);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.db.open) this.db.close();
+    await this.checkpointer?.stop();
   }
 }
