@@ -170,6 +170,24 @@ describe('command handler', () => {
     assert.equal((results[2] as PromiseFulfilledResult<{ state: { onHand: number } }>).value.state.onHand, 7);
   });
 
+  describe('a state at a revision or later (loadSince)', () => {
+    it('given the handler cached the stream at revision 1, when asked for revision 1, then it answers the cached state without reading', async () => {
+      await handler.handle(productDecider, stream, adjust(2), context);
+      let reads = 0;
+      const readStream = store.readStream.bind(store);
+      store.readStream = (...args) => (reads++, readStream(...args));
+      const { state, revision } = await handler.loadSince(productDecider, stream, 1n);
+      assert.deepEqual([existing(state).onHand, revision, reads], [2, 1n, 0]);
+    });
+
+    it('given another writer appended past the cached revision, when asked for its revision, then it reads the stream', async () => {
+      await handler.handle(productDecider, stream, adjust(2), context);
+      await new CommandHandler(store, createEventRegistry()).handle(productDecider, stream, adjust(5), context);
+      const { state, revision } = await handler.loadSince(productDecider, stream, 2n);
+      assert.deepEqual([existing(state).onHand, revision], [7, 2n]);
+    });
+  });
+
   describe('the stream state a command expects', () => {
     it('given a stream that exists, when a command expects a new one, then it is refused as a conflict named after the stream and nothing is appended', async () => {
       await assert.rejects(handler.handle(productDecider, stream, creation(productId), context, { expect: 'new' }), refusedWith('conflict', 'product_exists'));

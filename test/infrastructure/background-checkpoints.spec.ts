@@ -95,7 +95,7 @@ describe('SQLite read models and charge ledger WAL checkpoints', () => {
       await store.define('catalog', [{ name: 'products', indexes: [] }]);
       await copiedByAWorker(file, async () => {
         for (let batch = 0; batch < 10; batch++) {
-          const changes = Array.from({ length: 50 }, (_, i) => ({ collection: 'products', id: `p-${batch}-${i}`, document: { pad: 'x'.repeat(500) }, position: BigInt(batch + 1) }));
+          const changes = Array.from({ length: 50 }, (_, i) => ({ collection: 'products', id: `p-${batch}-${i}`, document: { id: `p-${batch}-${i}`, pad: 'x'.repeat(500) }, position: BigInt(batch + 1) }));
           await store.commit({ projection: 'catalog', generation: 0 }, changes, BigInt(batch + 1));
         }
       }, 128 * 1024);
@@ -110,7 +110,7 @@ describe('SQLite read models and charge ledger WAL checkpoints', () => {
     try {
       await store.define('catalog', [{ name: 'products', indexes: [] }]);
       const before = statSync(file).size;
-      const changes = Array.from({ length: 500 }, (_, i) => ({ collection: 'products', id: `p-${i}`, document: { pad: 'x'.repeat(500) }, position: 1n }));
+      const changes = Array.from({ length: 500 }, (_, i) => ({ collection: 'products', id: `p-${i}`, document: { id: `p-${i}`, pad: 'x'.repeat(500) }, position: 1n }));
       await store.commit({ projection: 'catalog', generation: 0 }, changes, 1n);
       await sleep(1000);
       assert.equal(statSync(file).size, before, 'nothing checkpointed the WAL into the file');

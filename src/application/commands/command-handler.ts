@@ -174,6 +174,15 @@ export class CommandHandler {
   }
 
   /**
+   * A state of the stream at `revision` or later: the cached one when it has got that far (no read), else the current
+   * one. For a reaction to the stream's event at `revision`, which needs to know the state that event left, not more.
+   */
+  async loadSince<State, Event extends DomainEvent>(decider: Decider<State, unknown, Event>, stream: string, revision: bigint): Promise<Base<State>> {
+    const cached = this.cache.get(stream) as Base<State> | undefined;
+    return cached !== undefined && cached.revision >= revision ? cached : this.load(decider, stream);
+  }
+
+  /**
    * The answer the first attempt of the request `context` carries got on this stream, when the stream records its key
    * (else undefined), as handle() answers a repeat; IdempotencyKeyReusedError when that attempt had another body. For
    * a service that does something before its command (claims a unique value) which a repeat must not do again. A

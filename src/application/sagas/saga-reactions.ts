@@ -34,7 +34,10 @@ export class SagaReactions {
   async to(event: RecordedEvent): Promise<Reaction[]> {
     if (orderEvents.has(event.type)) {
       const fulfilment = event as OrderFulfilmentEvent;
-      const { state: order } = await this.commands.load(orderDecider, orderStream(fulfilment.data.orderId));
+      const stream = orderStream(fulfilment.data.orderId);
+      // An order's own event needs the order as that event left it (or later); a product's, the order as it is now.
+      const { state: order } =
+        event.streamId === stream ? await this.commands.loadSince(orderDecider, stream, event.revision) : await this.commands.load(orderDecider, stream);
       if (order.status === 'absent') return [];
       return fulfilOrder(fulfilment, { order, paymentTimeoutMs: this.paymentTimeoutMs });
     }
