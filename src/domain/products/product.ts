@@ -1,3 +1,4 @@
+import { Map as PersistentMap } from 'immutable';
 import { type Absent, absent, type Decider } from '../shared/decider.js';
 import { ruleViolated } from '../shared/errors.js';
 import type { Money } from '../shared/money.js';
@@ -6,6 +7,11 @@ import type { ProductEvent } from './events.js';
 
 /** Where an order's reservation of this product stands. */
 export type ReservationStatus = 'reserved' | 'committed' | 'released' | 'returned' | 'rejected';
+
+export interface Reservation {
+  quantity: number;
+  status: ReservationStatus;
+}
 
 /** A product in the catalog. */
 export interface Product {
@@ -18,8 +24,12 @@ export interface Product {
   price: Money;
   onHand: number;
   reserved: number;
-  /** Per order: how much it holds and where that stands, so every inventory command is idempotent per order. */
-  reservations: ReadonlyMap<string, { quantity: number; status: ReservationStatus }>;
+  /**
+   * Per order: how much it holds and where that stands, so every inventory command is idempotent per order. Kept for
+   * every order the product ever had, so a persistent map: a new state shares all but a few nodes with the last,
+   * where copying a Map would make each event cost as much as all the orders before it.
+   */
+  reservations: PersistentMap<string, Reservation>;
 }
 
 export type ProductState = Absent | Product;
@@ -29,7 +39,7 @@ export const initialState = (): ProductState => absent();
 export const available = (product: Product): number => product.onHand - product.reserved;
 
 const withReservation = (product: Product, orderId: string, quantity: number, status: ReservationStatus) =>
-  new Map(product.reservations).set(orderId, { quantity, status });
+  product.reservations.set(orderId, { quantity, status });
 
 export const decide = (command: ProductCommand, state: ProductState): ProductEvent[] => {
   if (state.status === 'absent') return command.type === 'CreateProduct' ? [{ type: 'ProductCreated', data: command.data }] : [];
@@ -79,7 +89,7 @@ export const decide = (command: ProductCommand, state: ProductState): ProductEve
 export const evolve = (state: ProductState, event: ProductEvent): ProductState => {
   if (event.type === 'ProductCreated') {
     const { productId, sku, name, description, createdBy, price, initialStock } = event.data;
-    return { status: 'listed', productId, sku, name, description, createdBy, price, onHand: initialStock, reserved: 0, reservations: new Map() };
+    return { status: 'listed', productId, sku, name, description, createdBy, price, onHand: initialStock, reserved: 0, reservations: PersistentMap() };
   }
   if (state.status === 'absent') return state;
   switch (event.type) {
