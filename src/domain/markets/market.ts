@@ -1,3 +1,4 @@
+import { OrderedMap as PersistentOrderedMap, Set as PersistentSet } from 'immutable';
 import { type Absent, absent, type Decider } from '../shared/decider.js';
 import { conflict, notFound, ruleViolated } from '../shared/errors.js';
 import type { MarketCommand } from './commands.js';
@@ -15,12 +16,15 @@ export interface Market {
   outcomes: readonly string[];
   closesAt: string;
   status: MarketStatus;
-  /** In the order they were placed. */
-  positions: ReadonlyMap<string, StakedPosition>;
+  /**
+   * In the order they were placed. Persistent, as the payouts recorded: a new state shares all but a few nodes with
+   * the last, where copying would make each position (each payout) cost as much as all the ones before it.
+   */
+  positions: PersistentOrderedMap<string, StakedPosition>;
   winningOutcome: string | null;
   /** Per position, once resolved. */
   payouts: ReadonlyMap<string, number>;
-  recordedPayouts: ReadonlySet<string>;
+  recordedPayouts: PersistentSet<string>;
 }
 
 export type MarketState = Absent | Market;
@@ -100,17 +104,17 @@ export const evolve = (state: MarketState, event: MarketEvent): MarketState => {
       outcomes,
       closesAt,
       status: 'open',
-      positions: new Map(),
+      positions: PersistentOrderedMap(),
       winningOutcome: null,
       payouts: new Map(),
-      recordedPayouts: new Set(),
+      recordedPayouts: PersistentSet(),
     };
   }
   if (state.status === 'absent') return state;
   switch (event.type) {
     case 'PositionPlaced': {
       const { positionId, userId, outcome, stake } = event.data;
-      return { ...state, positions: new Map(state.positions).set(positionId, { positionId, userId, outcome, stake }) };
+      return { ...state, positions: state.positions.set(positionId, { positionId, userId, outcome, stake }) };
     }
     case 'MarketClosed':
       return { ...state, status: 'closed' };
@@ -122,7 +126,7 @@ export const evolve = (state: MarketState, event: MarketEvent): MarketState => {
         payouts: new Map(event.data.payouts.map((payout) => [payout.positionId, payout.payout])),
       };
     case 'PayoutRecorded':
-      return { ...state, recordedPayouts: new Set(state.recordedPayouts).add(event.data.positionId) };
+      return { ...state, recordedPayouts: state.recordedPayouts.add(event.data.positionId) };
   }
 };
 
