@@ -2,15 +2,13 @@
  * The bare baseline (the ceiling): the events one order's saga leaves in the store, appended straight to a
  * SqliteEventStore on a fresh file by a loop, with nothing else in the process: no HTTP, no job queue, no
  * projections, no payment gateway, no decoding. Per order, in the saga's order and as the platform appends them
- * (one append per step, each at its stream's exact expected revision, with the ids the platform gives them):
+ * (five appends, one per step, each at its stream's exact expected revision, with the ids the platform gives them):
  *
- *   order-<id>    OrderPlaced                    (newId(), as POST /api/v1/orders)
- *   product-<id>  StockReserved                  (reserve-stock:<productId>)
- *   order-<id>    OrderStockReserved             (note-reservation:<productId>)
- *   order-<id>    OrderPaymentRequested          (request-payment)
- *   order-<id>    OrderPaymentCaptured           (charge-payment, its outcome)
- *   order-<id>    OrderConfirmed                 (confirm-order)
- *   product-<id>  StockReservationCommitted      (commit-stock:<productId>)
+ *   order-<id>    OrderPlaced                                   (newId(), as POST /api/v1/orders)
+ *   product-<id>  StockReserved                                 (reserve-stock:<productId>)
+ *   order-<id>    OrderStockReserved, OrderPaymentRequested     (note-reservation:<productId>: the last one asks)
+ *   order-<id>    OrderPaymentCaptured, OrderConfirmed          (charge-payment, its outcome: the capture confirms)
+ *   product-<id>  StockReservationCommitted                     (commit-stock:<productId>)
  *
  * `concurrency` orders go through this chain at once, each awaiting its previous append, so that the store's group
  * commit batches them as it does the platform's concurrent sagas; a product's expected revision is taken when its
@@ -109,7 +107,7 @@ export const runBare = async (options: BareOptions): Promise<BareResult> => {
         schemaVersion: SCHEMA_VERSION,
       });
       const event = (id: string, type: string, data: unknown, metadata: EventMetadata): EventData => ({ id, type, data, metadata });
-      const append = (events: EventData, expectedRevision: ExpectedRevision) => store.appendToStream(stream, [events], { expectedRevision });
+      const append = (events: EventData[], expectedRevision: ExpectedRevision) => store.appendToStream(stream, events, { expectedRevision });
 
       const placedAt = new Date().toISOString();
       const placed = event(
@@ -118,23 +116,18 @@ export const runBare = async (options: BareOptions): Promise<BareResult> => {
         { orderId, customerId, items: [{ productId, quantity: 1, unitPrice: product.price }], total: product.price, paymentToken: 'tok_visa', placedAt },
         meta(correlationId, customerId),
       );
-      await append(placed, 'no_stream');
+      await append([placed], 'no_stream');
       const reserved = event(stepEventId(STEP(orderId, `reserve-stock:${productId}`), 0), 'StockReserved', { productId, orderId, quantity: 1 }, meta(placed.id));
       await toProduct(productId, reserved);
-      const noted = event(stepEventId(STEP(orderId, `note-reservation:${productId}`), 0), 'OrderStockReserved', { orderId, productId }, meta(reserved.id));
-      await append(noted, 0n);
+      const noteStep = STEP(orderId, `note-reservation:${productId}`);
+      const noted = event(stepEventId(noteStep, 0), 'OrderStockReserved', { orderId, productId }, meta(reserved.id));
       const dueAt = new Date(Date.parse(placedAt) + 30_000).toISOString();
-      const requested = event(stepEventId(STEP(orderId, 'request-payment'), 0), 'OrderPaymentRequested', { orderId, amount: product.price, dueAt }, meta(noted.id));
-      await append(requested, 1n);
-      const captured = event(
-        stepEventId(STEP(orderId, 'charge-payment'), 0, 'outcome'),
-        'OrderPaymentCaptured',
-        { orderId, paymentId: `ch_${newId()}`, refundDue: false },
-        meta(requested.id),
-      );
-      await append(captured, 2n);
-      const confirmed = event(stepEventId(STEP(orderId, 'confirm-order'), 0), 'OrderConfirmed', { orderId }, meta(captured.id));
-      await append(confirmed, 3n);
+      const requested = event(stepEventId(noteStep, 1), 'OrderPaymentRequested', { orderId, amount: product.price, dueAt }, meta(reserved.id));
+      await append([noted, requested], 0n);
+      const chargeStep = STEP(orderId, 'charge-payment');
+      const captured = event(stepEventId(chargeStep, 0, 'outcome'), 'OrderPaymentCaptured', { orderId, paymentId: `ch_${newId()}`, refundDue: false }, meta(requested.id));
+      const confirmed = event(stepEventId(chargeStep, 1, 'outcome'), 'OrderConfirmed', { orderId }, meta(requested.id));
+      await append([captured, confirmed], 2n);
       const committed = event(
         stepEventId(STEP(orderId, `commit-stock:${productId}`), 0),
         'StockReservationCommitted',

@@ -258,7 +258,7 @@ export const markdown = (input: {
       'server process\'s user + system CPU (all threads, plus redis-server\'s when the bench started it) from the start of the load until every ' +
       'order was final, per order confirmed.',
     '',
-    `Bare baseline (the ceiling): the same seven events per order (see below) appended by a loop straight to a \`SqliteEventStore\` on a fresh file, ` +
+    `Bare baseline (the ceiling): the same seven events per order (see below), in the same five appends, appended by a loop straight to a \`SqliteEventStore\` on a fresh file, ` +
       `${config.products} products, ${config.bare.concurrency} orders going through their chain of appends at once, ${config.bare.seconds} s after a ` +
       `${config.bare.warmupSeconds} s warm-up, in a child process of its own; run before and after the platform runs (${input.bare.map((b) => fmt(b.ordersPerSecond)).join(' and ')} orders/s), the better one shown.`,
     '',
