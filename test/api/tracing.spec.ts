@@ -88,17 +88,22 @@ describe('tracing: W3C traceparent from a request through its events, saga steps
     assert.deepEqual(productEvents.map((event) => event.type), ['StockReserved', 'StockReservationCommitted']);
     const contexts = [...orderEvents, ...productEvents].map((event) => parseTraceparent(event.metadata.traceparent));
     for (const [i, context] of contexts.entries()) assert.equal(context?.traceId, caller.traceId, `${[...orderEvents, ...productEvents][i]!.type} is in the request's trace`);
-    // The request's own span recorded OrderPlaced (and answered the caller); every saga step is a span of its own.
+    // The request's own span recorded OrderPlaced (and answered the caller); every saga step is a span of its own,
+    // shared by the events it appends: reserve, note (and ask for the payment), charge (its capture and the
+    // confirmation), commit.
     assert.equal(orderEvents[0]!.metadata.traceparent, placed.headers.get('traceresponse'));
-    const stepSpans = new Set([...orderEvents.slice(1), ...productEvents].map((event) => parseTraceparent(event.metadata.traceparent)!.spanId));
-    assert.equal(stepSpans.size, orderEvents.length - 1 + productEvents.length, 'one span per saga step');
+    const spanOf = (event: RecordedEvent) => parseTraceparent(event.metadata.traceparent)!.spanId;
+    const [, noted, requested, captured, confirmed] = orderEvents;
+    assert.equal(spanOf(requested!), spanOf(noted!), 'the note of the last reservation asked for the payment in its step');
+    assert.equal(spanOf(confirmed!), spanOf(captured!), 'the charge step noted the capture and confirmed');
+    const stepSpans = new Set([...orderEvents.slice(1), ...productEvents].map(spanOf));
+    assert.equal(stepSpans.size, 4, 'one span per saga step');
     assert.ok(!stepSpans.has(parseTraceparent(placed.headers.get('traceresponse')!)!.spanId));
 
     const charges = gateway.seen.filter((request) => request.method === 'POST' && request.url === '/v1/charges');
     const charge = charges.find((request) => parseTraceparent(request.traceparent)?.traceId === caller.traceId);
     assert.ok(charge, `the charge carried the trace: ${JSON.stringify(charges)}`);
-    const captured = orderEvents.find((event) => event.type === 'OrderPaymentCaptured')!;
-    assert.notEqual(parseTraceparent(charge.traceparent)!.spanId, parseTraceparent(captured.metadata.traceparent)!.spanId, 'the call is a span under its step');
+    assert.notEqual(parseTraceparent(charge.traceparent)!.spanId, spanOf(captured!), 'the call is a span under its step');
   });
 
   it('continues a request’s trace in the enrichment call to the users API', async () => {
