@@ -14,7 +14,7 @@ import {
   type Scalar,
   type StoredDocument,
 } from '../../application/ports/read-store.js';
-import { type BackgroundCheckpointer, checkpointInBackground } from '../sqlite/background-checkpointer.js';
+import { type BackgroundCheckpointer, type CheckpointChoices, checkpointInBackground } from '../sqlite/background-checkpointer.js';
 import { openSqlite, type SqliteSynchronous } from '../sqlite/open-sqlite.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 
@@ -39,7 +39,7 @@ const likePattern = (text: string): string => `%${text.toLowerCase().replace(/[\
 const LOAD_CHUNKS = [1, 4, 16, 64, 256, 500] as const;
 const MAX_LOAD_CHUNK = LOAD_CHUNKS[LOAD_CHUNKS.length - 1]!;
 
-export interface SqliteReadStoreOptions {
+export interface SqliteReadStoreOptions extends CheckpointChoices {
   /**
    * Page cache of the connection, in MiB (SQLite's default is 2). A batch of events updates documents of every age,
    * so pages all over each table and its id index: a cache that holds the hot ones saves re-reading them.
@@ -51,8 +51,6 @@ export interface SqliteReadStoreOptions {
    * connection has committed, so that a swap (a rebuild) made elsewhere is followed. Without, it is read once.
    */
   otherWriters?: boolean;
-  /** Another connection of this process checkpoints the file (the main thread's, for the saga thread's store). */
-  checkpointedByAnother?: boolean;
 }
 
 /** Read models in a SQLite file: a table per collection and generation; checkpoints commit with the changes. */
