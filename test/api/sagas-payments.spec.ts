@@ -152,7 +152,6 @@ describe(`sagas API (${profile.name}): the payment step`, function () {
       await first.stop();
       first = undefined;
       // The front still fails charges: a try of the first server that reaches it late is refused, not forwarded.
-      const seenBefore = front.seen.length;
 
       // A queue of another name: as empty as a Redis restarted without its data, or the in-process queue after a restart.
       second = await startTestPlatform({ ...durable, ...(profile.env().SAGA_QUEUE ? { SAGA_QUEUE: `sagas-payments-spec-${randomUUID()}` } : {}) });
@@ -172,7 +171,7 @@ describe(`sagas API (${profile.name}): the payment step`, function () {
       await eventually('the retried step’s look-up', async () => front.seen.slice(seenAtRetry), (seen) =>
         seen.some(({ method, url }) => method === 'GET' && url.startsWith('/v1/charges?')),
       );
-      const charges = front.seen.slice(seenBefore).filter(({ method, url }) => method === 'POST' && url === '/v1/charges');
+      const charges = front.seen.slice(seenAtRetry).filter(({ method, url }) => method === 'POST' && url === '/v1/charges');
       assert.deepEqual(charges, [], 'the retried step, past the deadline, charges nothing');
       assert.deepEqual(await chargesOf(simulator.url, id), []);
       assert.equal((await secondFlow.order(id)).body.cancellationReason, 'payment_timeout');
