@@ -136,7 +136,9 @@ describe(`sagas API (${profile.name}): the payment step`, function () {
       PAYMENT_GATEWAY_TIMEOUT_MS: '4000',
       EVENTSTORE_URL: '',
       DATA_DIR: dataDir,
-      PAYMENT_TIMEOUT_MS: '6000',
+      // Long enough for the charge's attempts to run out first even if a try meets the gateway's circuit open (it
+      // half-opens after 10 s): a try that gets no outcome does not count towards the dead letter.
+      PAYMENT_TIMEOUT_MS: '15000',
     };
     let first: TestPlatform | undefined = await startTestPlatform(durable);
     let second: TestPlatform | undefined;
