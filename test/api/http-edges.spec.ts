@@ -125,8 +125,8 @@ describe('API: requests odd at the edges of HTTP', () => {
   });
 
   describe('security headers', () => {
-    it('are on every kind of answer: JSON, problem, Prometheus text, the OpenAPI document', async () => {
-      for (const path of ['/api/v1/products', '/api/v1/products/not-an-id', '/metrics', '/openapi.json', '/health/live', '/no-such-route']) {
+    it('are on every kind of answer: JSON, one resource, problem, Prometheus text, the OpenAPI document', async () => {
+      for (const path of ['/api/v1/products', `/api/v1/products/${productId}`, '/api/v1/products/not-an-id', '/metrics', '/openapi.json', '/health/live', '/no-such-route']) {
         const response = await raw('GET', path);
         await response.arrayBuffer();
         assert.equal(response.headers.get('X-Content-Type-Options'), 'nosniff', path);
@@ -134,6 +134,8 @@ describe('API: requests odd at the edges of HTTP', () => {
         assert.match(response.headers.get('Content-Security-Policy') ?? '', /frame-ancestors 'none'/, path);
         assert.equal(response.headers.get('Referrer-Policy'), 'no-referrer', path);
         assert.equal(response.headers.get('X-Powered-By'), null, path);
+        assert.match(response.headers.get('X-Correlation-Id') ?? '', /^[0-9a-f-]{36}$/, path);
+        assert.match(response.headers.get('traceresponse') ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/, path);
       }
     });
   });

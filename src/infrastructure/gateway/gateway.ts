@@ -3,8 +3,10 @@ import express, { type Express, type Request } from 'express';
 import type { Redis } from 'ioredis';
 import type { RateLimiter } from '../../application/ports/rate-limiter.js';
 import { pinoHttp } from 'pino-http';
+import { requestLogSerializers } from '../http/request-log-serializers.js';
 import type { Config } from '../config/config.js';
-import { correlationId } from '../http/middleware/correlation-id.js';
+import { everyAnswerCarries } from '../http/answer-head.js';
+import { correlationId, correlationIdHeader } from '../http/middleware/correlation-id.js';
 import { errorHandler, unknownRoute } from '../http/middleware/error-handler.js';
 import { endpointRoutes } from '../http/endpoint-routes.js';
 import { healthEndpoints } from '../http/endpoints/operations-endpoints.js';
@@ -84,6 +86,7 @@ const gatewayApp = ({ config, logger, table, urls, limiter, proxy }: GatewayAppP
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('trust proxy', config.TRUST_PROXY);
+  everyAnswerCarries(app, correlationIdHeader);
   app.use(correlationId);
   if (logger.isLevelEnabled('info'))
     app.use(
@@ -91,7 +94,7 @@ const gatewayApp = ({ config, logger, table, urls, limiter, proxy }: GatewayAppP
         logger,
         genReqId: (req) => (req as Request).correlationId,
         autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false },
-        serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }) },
+        serializers: requestLogSerializers,
       }),
     );
   endpointRoutes('/health', healthEndpoints, { checks: roleReadiness(urls) }).mount(app.router, '/health');

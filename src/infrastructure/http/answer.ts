@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import { writeAnswerHead } from './answer-head.js';
 import { etag } from './validate.js';
 
 /** JSON already written out: sent as it is. */
@@ -33,18 +34,25 @@ export const commandAnswer = (
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 export const sendAnswer = (res: Response, answer: Answer): void => {
-  if (answer.position !== undefined) res.setHeader('X-Position', answer.position.toString());
-  if (answer.revision !== undefined && answer.revision >= 0) res.setHeader('ETag', etag(answer.revision));
-  if (answer.location !== undefined) res.setHeader('Location', answer.location);
-  if (answer.headers) for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
-  res.statusCode = answer.status;
-  if (answer.body === undefined) return void res.end();
+  const headers: string[] = [];
+  if (answer.position !== undefined) headers.push('X-Position', answer.position.toString());
+  if (answer.revision !== undefined && answer.revision >= 0) headers.push('ETag', etag(answer.revision));
+  if (answer.location !== undefined) headers.push('Location', answer.location);
+  if (answer.headers) for (const [name, value] of Object.entries(answer.headers)) headers.push(name, value);
+  if (answer.body === undefined) {
+    writeAnswerHead(res, answer.status, headers);
+    return void res.end();
+  }
   const text = answer.body instanceof JsonText ? answer.body.text : JSON.stringify(answer.body);
-  res.setHeader('Content-Type', JSON_TYPE);
   // A conditional GET is Express's to answer (304 when the ETag matches); any other answer is written as it is,
   // without Express's send (its Content-Type parsing and freshness check are a tenth of a cached GET's time).
-  if (isConditional(res)) return void res.send(text);
-  res.setHeader('Content-Length', Buffer.byteLength(text));
+  if (isConditional(res)) {
+    for (let index = 0; index < headers.length; index += 2) res.setHeader(headers[index]!, headers[index + 1]!);
+    res.status(answer.status).setHeader('Content-Type', JSON_TYPE);
+    return void res.send(text);
+  }
+  headers.push('Content-Type', JSON_TYPE, 'Content-Length', String(Buffer.byteLength(text)));
+  writeAnswerHead(res, answer.status, headers);
   res.end(text);
 };
 

@@ -1,19 +1,22 @@
+import { channel } from 'node:diagnostics_channel';
 import express, { type Express, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import { requestLogSerializers } from './request-log-serializers.js';
 import type { IdempotencyStore } from '../../application/ports/idempotency-store.js';
 import type { RateLimiter } from '../../application/ports/rate-limiter.js';
 import { type AccessTokenVerifier, authenticate } from './middleware/auth.js';
-import { correlationId } from './middleware/correlation-id.js';
+import { correlationId, correlationIdHeader } from './middleware/correlation-id.js';
 import { inOneLayer } from './middleware/in-one-layer.js';
 import { isAtOrUnder } from './path-prefix.js';
-import { traceContext } from './middleware/trace-context.js';
+import { traceContext, traceResponseHeader } from './middleware/trace-context.js';
 import { traceIdOf } from '../../application/tracing/trace-context.js';
 import { errorHandler, methodNotAllowed, unknownRoute } from './middleware/error-handler.js';
 import { idempotency } from './middleware/idempotency.js';
 import { jsonBody } from './middleware/json-body.js';
 import { clientAddress, rateLimit } from './middleware/rate-limit.js';
-import { securityHeaders } from './middleware/security-headers.js';
+import { SECURITY_HEADERS } from './middleware/security-headers.js';
+import { everyAnswerCarries, type HeaderList } from './answer-head.js';
 import { routeDispatch } from './route-dispatch.js';
 import type { RouteTable } from './route-table.js';
 import { isSignInPath } from './sign-in-route.js';
@@ -32,18 +35,32 @@ export interface HttpModule {
   onResponse?: ResponseObserver;
 }
 
-type Timed = Request & { ledgerflowStartedAt?: number };
+interface Timing {
+  startedAt: number;
+  observers: readonly ResponseObserver[];
+}
+type Timed = Request & { ledgerflowTiming?: Timing };
 
-/** Times every request for the observers: a timestamp on the request and one shared listener, nothing made per request. */
+/**
+ * Node publishes every finished answer of every server on this channel. One subscriber for the process, rather than
+ * a `finish` listener added to each response: the request carries its start and its application's observers.
+ */
+const answered = channel('http.server.response.finish');
+let subscribed = false;
+const tellObservers = (message: unknown): void => {
+  const { request, response } = message as { request: Timed; response: Response };
+  const timing = request.ledgerflowTiming;
+  if (timing === undefined) return;
+  const seconds = (performance.now() - timing.startedAt) / 1000;
+  for (const observer of timing.observers) observer(request, response, seconds);
+};
+
+/** Times every request for the observers. */
 const timing = (observers: readonly ResponseObserver[]): express.RequestHandler => {
-  function finished(this: Response): void {
-    const req = this.req as Timed;
-    const seconds = (performance.now() - (req.ledgerflowStartedAt ?? performance.now())) / 1000;
-    for (const observer of observers) observer(req, this, seconds);
-  }
-  return (req, res, next) => {
-    (req as Timed).ledgerflowStartedAt = performance.now();
-    res.on('finish', finished);
+  if (!subscribed) answered.subscribe(tellObservers);
+  subscribed = true;
+  return (req, _res, next) => {
+    (req as Timed).ledgerflowTiming = { startedAt: performance.now(), observers };
     next();
   };
 };
@@ -63,6 +80,9 @@ const publicRoutes = (publicModules: readonly HttpModule[]): express.RequestHand
     else next();
   };
 };
+
+/** What every answer of the API carries: the security headers, X-Correlation-Id and traceresponse. */
+const answerHeaders = (req: Request): HeaderList => [...SECURITY_HEADERS, ...correlationIdHeader(req), ...traceResponseHeader(req)];
 
 export interface AppDeps {
   logger: Logger;
@@ -91,8 +111,9 @@ export const createApp = ({ logger, verifier, idempotencyStore, trustProxy, requ
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('trust proxy', trustProxy);
+  everyAnswerCarries(app, answerHeaders);
   const observers = [...publicModules, ...modules].flatMap((module) => (module.onResponse ? [module.onResponse] : []));
-  const edge: express.RequestHandler[] = [...(observers.length > 0 ? [timing(observers)] : []), securityHeaders, correlationId, traceContext];
+  const edge: express.RequestHandler[] = [...(observers.length > 0 ? [timing(observers)] : []), correlationId, traceContext];
   // pino-http writes every line at `info` (errors too) and builds a child logger per request to do it:
   // above that level it can write nothing, so it is not mounted rather than paid for on every request.
   if (logger.isLevelEnabled('info'))
@@ -102,7 +123,7 @@ export const createApp = ({ logger, verifier, idempotencyStore, trustProxy, requ
         genReqId: (req) => (req as express.Request).correlationId,
         customProps: (req) => ({ traceId: traceIdOf((req as express.Request).traceparent) }),
         autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false },
-        serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }) },
+        serializers: requestLogSerializers,
         // For a 5xx without an error pino-http makes one up, stack and all. Such an answer was a Problem given on
         // purpose (X-Min-Position's 503), or a failure the error handler already logged with its real stack.
         customErrorObject: (_req, res, error, value: Record<string, unknown>) =>

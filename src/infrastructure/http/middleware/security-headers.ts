@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { HeaderList } from '../answer-head.js';
 
 /**
  * What every answer says to a browser that might render it: not to sniff another type than the one sent, not to be
@@ -6,7 +6,7 @@ import type { RequestHandler } from 'express';
  * A route that serves a page (the console) sets its own Content-Security-Policy over this one.
  * No Strict-Transport-Security: TLS is ended in front of the server, and that is where HSTS belongs.
  */
-const HEADERS: readonly (readonly [string, string])[] = [
+export const SECURITY_HEADERS: HeaderList = [
   ['X-Content-Type-Options', 'nosniff'],
   ['X-Frame-Options', 'DENY'],
   ['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"],
@@ -14,9 +14,4 @@ const HEADERS: readonly (readonly [string, string])[] = [
   ['Cross-Origin-Opener-Policy', 'same-origin'],
   ['Cross-Origin-Resource-Policy', 'same-origin'],
   ['X-Permitted-Cross-Domain-Policies', 'none'],
-];
-
-export const securityHeaders: RequestHandler = (_req, res, next) => {
-  for (const [name, value] of HEADERS) res.setHeader(name, value);
-  next();
-};
+].flat();
