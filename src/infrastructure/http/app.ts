@@ -8,7 +8,7 @@ import type { RateLimiter } from '../../application/ports/rate-limiter.js';
 import { type AccessTokenVerifier, authenticate } from './middleware/auth.js';
 import { correlationId, correlationIdHeader } from './middleware/correlation-id.js';
 import { inOneLayer } from './middleware/in-one-layer.js';
-import { isAtOrUnder } from './path-prefix.js';
+import { atOrUnderAny } from './path-prefix.js';
 import { traceContext, traceResponseHeader } from './middleware/trace-context.js';
 import { traceIdOf } from '../../application/tracing/trace-context.js';
 import { errorHandler, methodNotAllowed, unknownRoute } from './middleware/error-handler.js';
@@ -73,12 +73,8 @@ const timing = (observers: readonly ResponseObserver[]): express.RequestHandler 
 const publicRoutes = (publicModules: readonly HttpModule[]): express.RequestHandler => {
   const router = express.Router();
   for (const module of publicModules) module.router.mount(router, module.path);
-  const prefixes = publicModules.map((module) => module.path.toLowerCase().replace(/\/$/, ''));
-  return (req, res, next) => {
-    const asked = req.path.toLowerCase();
-    if (prefixes.some((prefix) => isAtOrUnder(asked, prefix))) router(req, res, next);
-    else next();
-  };
+  const isPublic = atOrUnderAny(publicModules.map((module) => module.path));
+  return (req, res, next) => (isPublic(req.path) ? router(req, res, next) : next());
 };
 
 /** What every answer of the API carries: the security headers, X-Correlation-Id and traceresponse. */
