@@ -18,7 +18,7 @@ import { WrongExpectedVersionError } from '../../application/ports/event-store.j
 import { AppendSignal } from './append-signal.js';
 import { catchUpSubscription, type ScanResult } from './catch-up-subscription.js';
 import { assertExpectedRevision, isRepeatOfStoredBatch } from './expected-revision.js';
-import { type BackgroundCheckpointer, type CheckpointChoices, startBackgroundCheckpointer, WAL_AUTOCHECKPOINT_BACKSTOP_PAGES } from '../sqlite/background-checkpointer.js';
+import { type BackgroundCheckpointer, type CheckpointChoices, checkpointInBackground, WAL_AUTOCHECKPOINT_BACKSTOP_PAGES } from '../sqlite/background-checkpointer.js';
 import { openSqlite, type SqliteSynchronous } from '../sqlite/open-sqlite.js';
 import { sqliteStoreId } from './sqlite-store-id.js';
 
@@ -124,16 +124,14 @@ export class SqliteEventStore implements EventStore {
   private readonly appendGroup;
   private readonly filtered = new Map<string, Database.Statement>();
   private queued: QueuedAppend[] = [];
-  private readonly checkpointer: BackgroundCheckpointer | undefined;
+  private readonly checkpointer: BackgroundCheckpointer | undefined = undefined;
   private readonly id: string;
 
   constructor(file: string, options: SqliteEventStoreOptions = {}) {
     this.db = openSqlite(file, options.synchronous ?? 'NORMAL');
     this.signal = new AppendSignal(file === ':memory:' ? undefined : `ledgerflow:appended:${resolve(file)}`);
-    const inBackground = (options.backgroundCheckpoints ?? true) && file !== ':memory:';
-    const byAnother = options.checkpointedByAnother === true && inBackground;
-    this.db.pragma(`wal_autocheckpoint = ${inBackground ? WAL_AUTOCHECKPOINT_BACKSTOP_PAGES : WAL_AUTOCHECKPOINT_PAGES}`);
-    this.checkpointer = inBackground && !byAnother ? startBackgroundCheckpointer(file) : undefined;
+    if (options.backgroundCheckpoints ?? true) this.checkpointer = checkpointInBackground(this.db, file, options);
+    else this.db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     this.db.exec(SCHEMA);
     this.id = sqliteStoreId(this.db);
     this.pollMs = options.pollMs ?? 250;
