@@ -20,6 +20,9 @@ export const initialState = (): SagaLog => ({ sagaType: null, deadLetters: new M
 export const decide = (command: SagaLogCommand, state: SagaLog): SagaEvent[] => {
   switch (command.type) {
     case 'NoteAttemptFailed':
+      // A step may run in two jobs at once (the boot recovery re-derives the work of a saga whose job is in flight):
+      // once one has dead-lettered it, the other's failures are moot, and would show the step retrying again.
+      if (state.deadLetters.has(command.data.step)) return [];
       return [{ type: 'SagaStepAttemptFailed', data: command.data }];
     case 'NoteDeadLetter':
       if (state.deadLetters.has(command.data.step)) return [];
