@@ -25,6 +25,16 @@ export interface WorkerOptions {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves undefined after `ms`, without keeping the process up. */
+const quietFor = (ms: number) => new Promise<undefined>((resolve) => setTimeout(resolve, ms, undefined).unref());
+
+/**
+ * How long the worker waits, with nothing to apply, before it commits as its checkpoint a position it passed only
+ * over events of types it does not handle. Without it the saved checkpoint stays at the last event it applied, and
+ * whoever follows the checkpoints from elsewhere (another process's read-your-writes, the saga thread's recovery,
+ * which waits for the saga view to reach the head) would wait for an event it handles to come along.
+ */
+export const IDLE_CHECKPOINT_MS = 200;
 /** Resolves after the microtasks queued now, so an iterator that has an event ready wins the race against it. */
 const nextTurn = () => new Promise<undefined>((resolve) => setImmediate(resolve, undefined));
 
@@ -42,6 +52,8 @@ export class ProjectionWorker {
   private stopped = false;
   private applying = false;
   private idlePosition: bigint | undefined;
+  /** The checkpoint the read store holds for this generation, as far as this worker wrote it. */
+  private committed = 0n;
   private done: Promise<void> | undefined;
 
   constructor(
@@ -54,6 +66,7 @@ export class ProjectionWorker {
 
   async start(): Promise<void> {
     const checkpoint = await this.readStore.checkpoint(this.target);
+    this.committed = checkpoint;
     this.processed.advance(checkpoint);
     this.subscription = this.events.subscribeToAll({
       fromPosition: checkpoint,
@@ -85,7 +98,13 @@ export class ProjectionWorker {
         // Take what is ready now, up to a batch; wait only when nothing is.
         for (;;) {
           pending ??= iterator.next();
-          const next = batch.length === 0 ? await pending : await Promise.race([pending, nextTurn()]);
+          const idleUncommitted = batch.length === 0 && this.idlePosition !== undefined && this.idlePosition > this.committed;
+          const next = batch.length > 0 ? await Promise.race([pending, nextTurn()]) : idleUncommitted ? await Promise.race([pending, quietFor(IDLE_CHECKPOINT_MS)]) : await pending;
+          if (next === undefined && batch.length === 0) {
+            await this.commitIdlePosition();
+            if (this.fencedOff) return;
+            continue;
+          }
           if (next === undefined) break;
           pending = undefined;
           if (next.done) return;
@@ -96,7 +115,8 @@ export class ProjectionWorker {
         await this.applyWithRetry(batch);
         this.applying = false;
         if (this.fault || this.fencedOff) return;
-        this.processed.advance(batch[batch.length - 1]!.position);
+        this.committed = batch[batch.length - 1]!.position;
+        this.processed.advance(this.committed);
         if (this.idlePosition !== undefined) this.processed.advance(this.idlePosition);
       }
     } catch (error) {
@@ -143,6 +163,17 @@ export class ProjectionWorker {
         }
         await sleep((this.options.retryDelayMs ?? 100) * 2 ** (attempt - 1));
       }
+    }
+  }
+
+  /** Commits the position the subscription went idle at (see IDLE_CHECKPOINT_MS); a failure is tried at the next quiet spell. */
+  private async commitIdlePosition(): Promise<void> {
+    const position = this.idlePosition!;
+    try {
+      await this.readStore.commit(this.target, [], position);
+      this.committed = position;
+    } catch (error) {
+      if (error instanceof FencedOffError) this.fenceOff(error);
     }
   }
 

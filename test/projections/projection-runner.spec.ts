@@ -4,6 +4,7 @@ import type { RecordedEvent } from '../../src/application/ports/event-store.js';
 import { type DocumentChange, documentKey, type ProjectionTarget } from '../../src/application/ports/read-store.js';
 import { MemoryEventStore } from '../../src/infrastructure/event-store/memory-event-store.js';
 import { MemoryReadStore } from '../../src/infrastructure/read-store/memory-read-store.js';
+import { CheckpointProgress } from '../../src/projections/checkpoint-progress.js';
 import type { Projection } from '../../src/projections/projection.js';
 import { ProjectionRunner } from '../../src/projections/projection-runner.js';
 
@@ -66,6 +67,16 @@ describe('projection runner', () => {
     const projection = await start(counted());
     const { position } = await events.appendToStream('elsewhere-1', [other()]);
     assert.equal(await projection.waitFor(position, 2000), true);
+  });
+
+  it('given events it does not handle after the last it applied, once it is idle, then its saved checkpoint passes them too (for those who follow it from elsewhere)', async () => {
+    const projection = await start(counted());
+    await events.appendToStream('counter-a', [count('a')]);
+    const { position } = await events.appendToStream('elsewhere-1', [other(), other()]);
+    assert.equal(await projection.waitFor(position, 2000), true);
+    assert.equal(await new CheckpointProgress(readStore).waitFor('counters', position, 3000), true, 'the checkpoint in the read store reached the head');
+    assert.equal(await readStore.checkpoint({ projection: 'counters', generation: 0 }), position);
+    assert.deepEqual(await readStore.get('counters', 'a'), { id: 'a', count: 1 });
   });
 
   it('given only events it does not handle before it starts, then its listeners hear the head it passed on starting', async () => {
