@@ -125,72 +125,76 @@ describe(`sagas API (${profile.name}): the payment step`, function () {
     assert.equal(flow.stepsOf(saga)['refund-payment'], 'succeeded');
   });
 
-  it('cancels at its deadline an order whose charge was dead-lettered, after a restart that emptied the queue; an admin can still retry the step', async function () {
+  /**
+   * A server on a data directory of its own behind a gateway front of its own (nothing the earlier cases left with
+   * the shared one, answers held back, reaches it), stopped, and started again with an empty queue: as empty as a
+   * Redis restarted without its data, or the in-process queue after a restart.
+   */
+  const acrossARestart = async (
+    scenario: (parts: { front: GatewayFront; first: TestPlatform; restart: () => Promise<TestPlatform> }) => Promise<void>,
+    extraEnv: Record<string, string> = {},
+  ): Promise<void> => {
     const dataDir = mkdtempSync(join(tmpdir(), 'ledgerflow-sagas-payments-'));
-    // A front of its own: nothing the earlier cases left with the shared one (answers held back) reaches this case.
-    const front = await new GatewayFront(simulator.url).start();
-    // A client that waits long enough for the front (on this spec's thread, busy starting servers) to answer every try:
-    // a try that timed out would not count towards the dead letter.
-    const durable = {
-      ...profile.env(),
-      ...env,
-      PAYMENT_GATEWAY_URL: front.url,
-      PAYMENT_GATEWAY_TIMEOUT_MS: '4000',
-      EVENTSTORE_URL: '',
-      DATA_DIR: dataDir,
-      PAYMENT_TIMEOUT_MS: '6000',
-    };
-    let first: TestPlatform | undefined = await startTestPlatform(durable);
+    const ownFront = await new GatewayFront(simulator.url).start();
+    const durable = { ...profile.env(), ...env, PAYMENT_GATEWAY_URL: ownFront.url, EVENTSTORE_URL: '', DATA_DIR: dataDir, PAYMENT_TIMEOUT_MS: '6000', ...extraEnv };
+    const first = await startTestPlatform(durable);
     let second: TestPlatform | undefined;
-    try {
-      const firstFlow = sagaFlow(httpClient(first.url), await first.adminToken());
-      const customer = await first.registerCustomer('Cy');
-      const mug = await firstFlow.product(10);
-      front.mode = 'fail';
-      const id = await firstFlow.place(customer.token, [{ productId: mug, quantity: 1 }], 'tok_visa');
-      const failed = await eventually('the dead letter', () => firstFlow.saga(id), (answer) => answer.body?.status === 'failed');
-      assert.equal(chargeStep(failed.body)!.status, 'failed');
-      assert.equal((await firstFlow.order(id)).body.status, 'pending');
+    const restart = async () => {
       await first.stop();
-      first = undefined;
-      // The front still fails charges: a try of the first server that reaches it late is refused, not forwarded.
-
-      // A queue of another name: as empty as a Redis restarted without its data, or the in-process queue after a restart.
       second = await startTestPlatform({ ...durable, ...(profile.env().SAGA_QUEUE ? { SAGA_QUEUE: `sagas-payments-spec-${randomUUID()}` } : {}) });
-      const admin = await second.adminToken();
-      const secondCall = httpClient(second.url);
-      const secondFlow = sagaFlow(secondCall, admin);
-      const { order, saga } = await secondFlow.settled(id);
-      assert.equal(order.status, 'cancelled');
-      assert.equal(order.cancellationReason, 'payment_timeout');
-      assert.equal(saga.status, 'compensated');
-      assert.deepEqual(await secondFlow.stock(mug), { onHand: 10, reserved: 0, available: 10 });
-      const seenAtRetry = front.seen.length;
-      const retried = await secondCall('POST', `/api/v1/sagas/${id}/retry`, { token: admin });
-      assert.equal(retried.status, 202, JSON.stringify(retried.body));
-      assert.deepEqual(retried.body, { id, retried: ['charge-payment'] });
-      // The retried step, the order cancelled, only asks the gateway what it holds.
-      await eventually('the retried step’s look-up', async () => front.seen.slice(seenAtRetry), (seen) =>
-        seen.some(({ method, url }) => method === 'GET' && url.startsWith('/v1/charges?')),
-      );
-      const charges = front.seen.slice(seenAtRetry).filter(({ method, url }) => method === 'POST' && url === '/v1/charges');
-      assert.deepEqual(charges, [], 'the retried step, past the deadline, charges nothing');
-      assert.deepEqual(await chargesOf(simulator.url, id), []);
-      assert.equal((await secondFlow.order(id)).body.cancellationReason, 'payment_timeout');
+      return second;
+    };
+    try {
+      await scenario({ front: ownFront, first, restart });
     } finally {
-      await first?.stop();
+      await first.stop();
       await second?.stop();
-      await front.stop();
+      await ownFront.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
-  });
-  it('cancels at its deadline an order whose charge was dead-lettered, after a restart that emptied the queue, though what came last was nothing the saga view follows', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'ledgerflow-sagas-payments-'));
-    const front = await new GatewayFront(simulator.url).start();
-    const durable = { ...profile.env(), ...env, PAYMENT_GATEWAY_URL: front.url, EVENTSTORE_URL: '', DATA_DIR: dataDir, PAYMENT_TIMEOUT_MS: '6000' };
-    let first: TestPlatform | undefined = await startTestPlatform(durable);
-    let second: TestPlatform | undefined;
-    try {
+  };
+
+  it('cancels at its deadline an order whose charge was dead-lettered, after a restart that emptied the queue; an admin can still retry the step', () =>
+    acrossARestart(
+      async ({ front, first, restart }) => {
+        const firstFlow = sagaFlow(httpClient(first.url), await first.adminToken());
+        const customer = await first.registerCustomer('Cy');
+        const mug = await firstFlow.product(10);
+        front.mode = 'fail';
+        const id = await firstFlow.place(customer.token, [{ productId: mug, quantity: 1 }], 'tok_visa');
+        const failed = await eventually('the dead letter', () => firstFlow.saga(id), (answer) => answer.body?.status === 'failed');
+        assert.equal(chargeStep(failed.body)!.status, 'failed');
+        assert.equal((await firstFlow.order(id)).body.status, 'pending');
+        // The front still fails charges: a try of the first server that reaches it late is refused, not forwarded.
+        const second = await restart();
+        const admin = await second.adminToken();
+        const secondCall = httpClient(second.url);
+        const secondFlow = sagaFlow(secondCall, admin);
+        const { order, saga } = await secondFlow.settled(id);
+        assert.equal(order.status, 'cancelled');
+        assert.equal(order.cancellationReason, 'payment_timeout');
+        assert.equal(saga.status, 'compensated');
+        assert.deepEqual(await secondFlow.stock(mug), { onHand: 10, reserved: 0, available: 10 });
+        const seenAtRetry = front.seen.length;
+        const retried = await secondCall('POST', `/api/v1/sagas/${id}/retry`, { token: admin });
+        assert.equal(retried.status, 202, JSON.stringify(retried.body));
+        assert.deepEqual(retried.body, { id, retried: ['charge-payment'] });
+        // The retried step, the order cancelled, only asks the gateway what it holds.
+        await eventually('the retried step’s look-up', async () => front.seen.slice(seenAtRetry), (seen) =>
+          seen.some(({ method, url }) => method === 'GET' && url.startsWith('/v1/charges?')),
+        );
+        const charges = front.seen.slice(seenAtRetry).filter(({ method, url }) => method === 'POST' && url === '/v1/charges');
+        assert.deepEqual(charges, [], 'the retried step, past the deadline, charges nothing');
+        assert.deepEqual(await chargesOf(simulator.url, id), []);
+        assert.equal((await secondFlow.order(id)).body.cancellationReason, 'payment_timeout');
+      },
+      // A client that waits long enough for the front (on this spec's thread, busy starting servers) to answer every
+      // try: a try that timed out would not count towards the dead letter.
+      { PAYMENT_GATEWAY_TIMEOUT_MS: '4000' },
+    ));
+
+  it('cancels at its deadline an order whose charge was dead-lettered, after a restart that emptied the queue, though what came last was nothing the saga view follows', () =>
+    acrossARestart(async ({ front, first, restart }) => {
       const firstFlow = sagaFlow(httpClient(first.url), await first.adminToken());
       const customer = await first.registerCustomer('Di');
       const mug = await firstFlow.product(10);
@@ -202,10 +206,7 @@ describe(`sagas API (${profile.name}): the payment step`, function () {
       // must not wait for a saga event.
       await firstFlow.product(5);
       await first.registerCustomer('Ed');
-      await first.stop();
-      first = undefined;
-
-      second = await startTestPlatform({ ...durable, ...(profile.env().SAGA_QUEUE ? { SAGA_QUEUE: `sagas-payments-spec-${randomUUID()}` } : {}) });
+      const second = await restart();
       const secondFlow = sagaFlow(httpClient(second.url), await second.adminToken());
       const { order, saga } = await secondFlow.settled(id);
       assert.equal(order.status, 'cancelled');
@@ -213,11 +214,5 @@ describe(`sagas API (${profile.name}): the payment step`, function () {
       assert.equal(saga.status, 'compensated');
       assert.deepEqual(await secondFlow.stock(mug), { onHand: 10, reserved: 0, available: 10 });
       assert.deepEqual(await chargesOf(simulator.url, id), []);
-    } finally {
-      await first?.stop();
-      await second?.stop();
-      await front.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  });
+    }));
 });
