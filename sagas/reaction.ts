@@ -1,4 +1,4 @@
-import { v5 } from 'uuid';
+import { nameBasedIds } from '../src/application/ids.js';
 import type { MarketCommand } from '../src/domain/markets/commands.js';
 import type { OrderCommand } from '../src/domain/orders/commands.js';
 import type { ProductCommand } from '../src/domain/products/commands.js';
@@ -35,7 +35,7 @@ export type Reaction = StepOf &
 export const callsTheGateway = (reaction: Reaction): boolean =>
   reaction.kind === 'charge' || reaction.kind === 'payment-deadline' || reaction.kind === 'refund';
 
-const NAMESPACE = '6d1f4b8e-58c5-4d1e-9d3a-6c1b0f6a2e10';
+const stepId = nameBasedIds('6d1f4b8e-58c5-4d1e-9d3a-6c1b0f6a2e10');
 
 /**
  * The id of the `index`-th event a step appends (`outcome` tells apart the commands of one step, e.g. the charge and
@@ -43,7 +43,7 @@ const NAMESPACE = '6d1f4b8e-58c5-4d1e-9d3a-6c1b0f6a2e10';
  * re-run or re-derived reaction appends the very events it appended before, and the store recognises them.
  */
 export const stepEventId = (reaction: StepOf, index: number, outcome = ''): string =>
-  v5(`${reaction.saga}/${reaction.sagaId}/${reaction.step}${outcome === '' ? '' : `/${outcome}`}/${index}`, NAMESPACE);
+  stepId(`${reaction.saga}/${reaction.sagaId}/${reaction.step}${outcome === '' ? '' : `/${outcome}`}/${index}`);
 
 /** The job that runs a reaction: saga, step and causing event, so a redelivery of the same event is one job. */
 export const jobIdOf = (reaction: StepOf, causeId: string): string => `${reaction.saga}.${reaction.sagaId}.${reaction.step}.${causeId}`;

@@ -1,9 +1,8 @@
-import { v5 } from 'uuid';
-import { newId } from '../ids.js';
+import { nameBasedIds, newId } from '../ids.js';
 import type { RecordedEvent } from '../ports/event-store.js';
 import type { CommandContext, RequestIdentity } from './command-context.js';
 
-const NAMESPACE = 'fa39419a-f72b-409a-950f-38381a9da128';
+const requestId = nameBasedIds('fa39419a-f72b-409a-950f-38381a9da128');
 
 /** A request whose command appended to a stream: its body's fingerprint, and the revision and position of its last event. */
 export interface RecordedRequest {
@@ -29,10 +28,10 @@ export const noteRequest = (keys: RequestKeys, event: RecordedEvent): void => {
  * so that a repeat of the request names the same resource, else a new one. `kind` tells apart what one request creates.
  */
 export const resourceId = (context: CommandContext, kind: string): string =>
-  context.idempotency ? v5(`${kind}/${context.idempotency.key}`, NAMESPACE) : newId();
+  context.idempotency ? requestId(`${kind}/${context.idempotency.key}`) : newId();
 
 /** The id of the `index`-th event a request's command appends: a repeat that gets as far as the store is recognised by it. */
-export const requestEventId = (identity: RequestIdentity, index: number): string => v5(`event/${identity.key}/${index}`, NAMESPACE);
+export const requestEventId = (identity: RequestIdentity, index: number): string => requestId(`event/${identity.key}/${index}`);
 
 /** The metadata that records the request in each event its command appends. */
 export const requestMetadata = (identity: RequestIdentity | undefined): { idempotencyKey?: string; requestFingerprint?: string } =>

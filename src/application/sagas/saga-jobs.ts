@@ -6,8 +6,8 @@ import type { CommandHandler } from '../commands/command-handler.js';
 import type { DeadLetter, Job, JobDepth, JobQueue } from '../ports/job-queue.js';
 import { NoOutcomeYet } from './no-outcome-yet.js';
 import type { ReactionRunner } from './reaction-runner.js';
-import { v5 } from 'uuid';
 import { childTraceparent, traceIdOf } from '../tracing/trace-context.js';
+import { nameBasedIds } from '../ids.js';
 
 export interface SagaJob {
   reaction: Reaction;
@@ -45,7 +45,7 @@ export interface RetryPolicy {
   maxDelayMs: number;
 }
 
-const LOG_NAMESPACE = '2f0c7a36-8f0e-4f5c-a2a4-3b8f1c9e4d71';
+const logEventId = nameBasedIds('2f0c7a36-8f0e-4f5c-a2a4-3b8f1c9e4d71');
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 /** What a log line about a job says of its place in the request's story. */
 const logIds = (job: Job) => {
@@ -87,7 +87,7 @@ export class SagaJobs {
   work(runner: ReactionRunner, commands: CommandHandler, logger: Logger, concurrency: SagaLanes<number> = DEFAULT_CONCURRENCY): void {
     const log = async (job: Job, command: SagaLogCommand, why = '') => {
       const { reaction, context } = job.data as SagaJob;
-      const eventIds = (index: number) => v5(`${job.id}/${job.attempt}/${command.type}${why}/${index}`, LOG_NAMESPACE);
+      const eventIds = (index: number) => logEventId(`${job.id}/${job.attempt}/${command.type}${why}/${index}`);
       const logContext: CommandContext = context;
       try {
         await commands.handle(sagaLogDecider, sagaLogStream(reaction.sagaId), command, logContext, { eventIds });
