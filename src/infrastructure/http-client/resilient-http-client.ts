@@ -144,8 +144,10 @@ export class ResilientHttpClient {
         backoff: new ExponentialBackoff({ initialDelay: backoff.initialDelayMs, maxDelay: backoff.maxDelayMs }),
       }),
       breaker,
-      // Aggressive: the attempt is given up at once, and its signal aborts the fetch and the body being read.
-      timeout(this.timeoutMs, TimeoutStrategy.Aggressive),
+      // Aggressive: the attempt is given up at once, and its signal aborts the fetch and the body being read. Not
+      // aborted once the attempt returns: it returns with the body read to its end, or after its timeout aborted it
+      // (an abort makes a DOMException, stack and all, and runs undici's listeners, on every call).
+      timeout(this.timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false }),
     );
   }
 
