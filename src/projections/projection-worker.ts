@@ -54,6 +54,7 @@ export class ProjectionWorker {
   private idlePosition: bigint | undefined;
   /** The checkpoint the read store holds for this generation, as far as this worker wrote it. */
   private committed = 0n;
+  private quietSpell: Promise<undefined> | undefined;
   private done: Promise<void> | undefined;
 
   constructor(
@@ -98,14 +99,13 @@ export class ProjectionWorker {
         // Take what is ready now, up to a batch; wait only when nothing is.
         for (;;) {
           pending ??= iterator.next();
-          const idleUncommitted = batch.length === 0 && this.idlePosition !== undefined && this.idlePosition > this.committed;
-          const next = batch.length > 0 ? await Promise.race([pending, nextTurn()]) : idleUncommitted ? await Promise.race([pending, quietFor(IDLE_CHECKPOINT_MS)]) : await pending;
-          if (next === undefined && batch.length === 0) {
+          const next = batch.length > 0 ? await Promise.race([pending, nextTurn()]) : await this.nextOrQuiet(pending);
+          if (next === undefined && batch.length > 0) break;
+          if (next === undefined) {
             await this.commitIdlePosition();
             if (this.fencedOff) return;
             continue;
           }
-          if (next === undefined) break;
           pending = undefined;
           if (next.done) return;
           batch.push(this.options.decode(next.value));
@@ -164,6 +164,16 @@ export class ProjectionWorker {
         await sleep((this.options.retryDelayMs ?? 100) * 2 ** (attempt - 1));
       }
     }
+  }
+
+  /**
+   * The next event; or undefined, should a quiet spell (IDLE_CHECKPOINT_MS) end first while the position the
+   * subscription passed is ahead of the saved checkpoint. One spell at a time, however many waits it spans.
+   */
+  private nextOrQuiet(pending: Promise<IteratorResult<RecordedEvent>>): Promise<IteratorResult<RecordedEvent> | undefined> {
+    if (this.idlePosition === undefined || this.idlePosition <= this.committed) return pending;
+    this.quietSpell ??= quietFor(IDLE_CHECKPOINT_MS).then(() => (this.quietSpell = undefined));
+    return Promise.race([pending, this.quietSpell]);
   }
 
   /** Commits the position the subscription went idle at (see IDLE_CHECKPOINT_MS); a failure is tried at the next quiet spell. */
