@@ -31,7 +31,8 @@ const main = async (): Promise<void> => {
   const lock = !coordinated && ownsDataDir(config, true) ? acquireDataDirLock(config.DATA_DIR, { role: 'rebuild-projections', whatToDo }) : undefined;
   const events = await createEventStore(config);
   const readStore = await createReadStore(config);
-  const redis = coordinated ? connectRedis(config.REDIS_URL!) : undefined;
+  const say = (message: string) => console.error(`rebuild-projections: ${message}`);
+  const redis = coordinated ? connectRedis(config.REDIS_URL!, { warn: (_, message) => say(message), info: say }) : undefined;
   const leases = redis
     ? new RedisProjectionLeases(redis, { prefix: projectionNamespace(await readStore.identity()), ttlMs: config.PROJECTION_LEASE_MS, role: 'rebuild-projections' })
     : undefined;

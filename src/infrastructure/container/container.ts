@@ -34,7 +34,7 @@ export const buildContainer = async (
   container.bind(TOKENS.Endpoints).toConstantValue([...endpointsOf(modules), ...platformEndpoints]);
   container.bind(TOKENS.EventStore).toConstantValue(await createEventStore(config, sqliteChoices));
   container.bind(TOKENS.ReadStore).toConstantValue(await createReadStore(config, sqliteChoices));
-  container.bind(TOKENS.Redis).toDynamicValue(() => connectRedis(config.REDIS_URL ?? 'redis://127.0.0.1:6379'));
+  container.bind(TOKENS.Redis).toDynamicValue(() => connectRedis(config.REDIS_URL ?? 'redis://127.0.0.1:6379', logger));
   container.bind(TOKENS.IdempotencyStore).toDynamicValue((ctx) => createIdempotencyStore(config, () => ctx.get(TOKENS.Redis)));
   container.bind(TOKENS.EventRegistry).toConstantValue(createEventRegistry(modules));
   container

@@ -37,7 +37,7 @@ export const startGateway = async (config: Config, logger: Logger, modules: read
   const limiter =
     config.RATE_LIMIT_PER_MIN === undefined
       ? undefined
-      : createRateLimiterFactory(config, () => (redis ??= connectRedis(config.REDIS_URL!)))({
+      : createRateLimiterFactory(config, () => (redis ??= connectRedis(config.REDIS_URL!, logger)))({
           name: 'gateway_requests_per_minute',
           points: config.RATE_LIMIT_PER_MIN,
           durationSeconds: 60,
