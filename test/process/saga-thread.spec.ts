@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { httpClient } from '../api/api-client.js';
+import { pendingByDesign } from '../support/pending-by-design.js';
 import { startTestPlatform, type TestPlatform } from '../support/http-platform.js';
 import { eventually, sagaFlow } from '../support/saga-flow.js';
 
@@ -19,14 +21,32 @@ const metric = (text: string, name: string): number => {
   return line === undefined ? Number.NaN : Number(line.slice(line.lastIndexOf(' ') + 1));
 };
 
-for (const sagaThread of ['on', 'off'] as const) {
-  describe(`process: the all-in-one server on SQLite with SAGA_THREAD=${sagaThread}`, function () {
+interface Setting {
+  sagaThread: 'on' | 'off';
+  /** The jobs' queue on Redis rather than in the process. */
+  redisUrl?: string;
+}
+
+const redisUrl = process.env.REDIS_URL;
+const settings: Setting[] = [{ sagaThread: 'on' }, { sagaThread: 'off' }];
+const titleOf = ({ sagaThread, redisUrl }: Setting) =>
+  `process: the all-in-one server on SQLite with SAGA_THREAD=${sagaThread}${redisUrl === undefined ? '' : ', its jobs on Redis'}`;
+if (redisUrl) settings.push({ sagaThread: 'on', redisUrl });
+else
+  pendingByDesign(titleOf({ sagaThread: 'on', redisUrl: '' }), { needs: 'REDIS_URL', reason: 'no Redis server: set REDIS_URL (CI starts redis-server) to run' })!.add(
+    'moves an order on while the main thread is busy, confirms it, and counts the thread’s steps and commands in /metrics',
+  );
+
+for (const setting of settings) {
+  const { sagaThread } = setting;
+  describe(titleOf(setting), function () {
     this.timeout(60_000);
     let dir: string;
     let platform: TestPlatform;
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'ledgerflow-saga-thread-'));
-      platform = await startTestPlatform({ EVENTSTORE_URL: `sqlite:${join(dir, 'events.sqlite')}`, DATA_DIR: dir, SAGA_THREAD: sagaThread });
+      const jobs: Record<string, string> = setting.redisUrl === undefined ? {} : { REDIS_URL: setting.redisUrl, SAGA_QUEUE: `saga-thread-spec-${randomUUID()}` };
+      platform = await startTestPlatform({ EVENTSTORE_URL: `sqlite:${join(dir, 'events.sqlite')}`, DATA_DIR: dir, SAGA_THREAD: sagaThread, ...jobs });
     });
     after(async () => {
       await platform.stop();

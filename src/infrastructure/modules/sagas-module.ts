@@ -21,7 +21,7 @@ const running = new WeakMap<object, SagaWork>();
 /**
  * The choreographed sagas (order fulfilment, market settlement): their delivery, worker and recovery, the
  * saga-status view and its admin routes, and the payment gateway they charge through (the bundled simulator,
- * started in this process, unless PAYMENT_GATEWAY_URL names another). The all-in-one server on the embedded profile
+ * started in this process, unless PAYMENT_GATEWAY_URL names another). The all-in-one server with its events in SQLite
  * runs them in a thread of their own (saga-thread.ts).
  */
 export const sagasModule: PlatformModule = {

@@ -10,15 +10,13 @@ import type { PaymentSimulator } from '../payment-gateway/simulator/payment-simu
 import { type SagaWork, startBundledSimulator } from './saga-work.js';
 
 /**
- * Whether the all-in-one server runs its sagas in a thread of their own: on the embedded profile, its events in a
- * SQLite file that both threads open and its jobs in the process. An in-memory store cannot be shared; with Redis or
- * EventStoreDB the sagas scale as `saga-worker` processes (competing consumers on one queue), and a thread measured
- * slower with BullMQ, whose work stays mostly in the saga thread.
+ * Whether the all-in-one server runs its sagas in a thread of their own: when its events are in a SQLite file that
+ * both threads open (its jobs in the process or on Redis). An in-memory store cannot be shared; with EventStoreDB the
+ * sagas scale as `saga-worker` processes (competing consumers on one queue).
  */
 export const runsSagasInThread = (config: Config): boolean =>
   config.SERVICE_ROLE === 'all' &&
   config.SAGA_THREAD === 'on' &&
-  config.REDIS_URL === undefined &&
   !(config.EVENTSTORE_URL?.startsWith('memory:') || config.EVENTSTORE_URL?.startsWith('esdb'));
 
 /**
