@@ -162,7 +162,7 @@ const profileSection = (profiled: readonly ProfiledRun[]): string[] => {
     lines.push(
       `**${profile}**, under \`node --cpu-prof\` (a run of its own: ${loadText(run)}, ${fmt(run.windowSeconds)} s window; ` +
         `${fmt(run.confirmedPerSecond)} confirmed/s with the profiler on, server CPU ${run.cpuMsPerOrder === undefined ? 'n/a' : `${fmt1(run.cpuMsPerOrder)} ms`} per order). ` +
-        `The server's main thread${profile === 'embedded' ? ' (the HTTP API, the projections and the payment simulator: the sagas run in a thread of their own)' : ''} was busy ${pct(busyShare)} of the window (${fmt(summary.busyMs)} of ${fmt(summary.windowMs)} ms sampled); ` +
+        `The server's main thread (the HTTP API, the projections and the payment simulator: the sagas run in a thread of their own) was busy ${pct(busyShare)} of the window (${fmt(summary.busyMs)} of ${fmt(summary.windowMs)} ms sampled); ` +
         'a sample counts for the nearest frame on its stack that belongs to a part of the platform:',
       '',
       '| Part | ms | Share of busy |',
@@ -244,7 +244,7 @@ export const markdown = (input: {
     'Order fulfilment end to end: `POST /api/v1/orders` (`tok_visa`, one item of quantity 1, a product drawn at random among ' +
       `${config.products} created with a stock of 10⁹, one customer) against \`node --import tsx src/main.ts\` in a child process ` +
       '(fresh DATA_DIR, LOG_LEVEL=warn, the bundled payment simulator), once embedded (saga jobs in the process) and once with ' +
-      `REDIS_URL (saga jobs on BullMQ), a fresh server for each run. Each run is a ${config.warmupSeconds} s warm-up followed, without a pause, by ` +
+      `REDIS_URL (saga jobs on BullMQ), the sagas in a thread of their own in both, a fresh server for each run. Each run is a ${config.warmupSeconds} s warm-up followed, without a pause, by ` +
       `the same load for the ${config.seconds} s window. Two loads: **closed loop over the saga** (${config.clients.join(', ')} clients, a run each, every client placing its next ` +
       'order once its last is *confirmed*: at most that many orders in flight, so its rate is sustained by construction; the best is the capacity) and ' +
       `**open loop at the target rate** (${fmt(config.rates.embedded)}/s embedded, ${fmt(config.rates.redis)}/s with Redis, each order sent at its ` +
