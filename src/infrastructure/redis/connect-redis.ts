@@ -20,7 +20,7 @@ export const connectRedis = (url: string, logger: ConnectionLog): Redis => {
   redis.on('error', (error: Error) => {
     if (lost) return;
     lost = true;
-    logger.warn({ err: error }, 'lost the connection to Redis: requests that need it answer 503 until it is back');
+    logger.warn({ err: error }, 'lost the connection to Redis: what needs it fails (a request: 503) until it is back');
   });
   redis.on('ready', () => {
     if (!lost) return;
