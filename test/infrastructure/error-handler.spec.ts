@@ -32,28 +32,26 @@ describe('errorHandler: what a failed request answers, and what the log says of 
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
   beforeEach(() => void lines.splice(0));
 
-  const get = async (path: string) => {
+  /** Asks `path`, checks its status and that its body tells nothing of `hidden`; answers the one line it logged. */
+  const theLogLineOf = async (path: string, status: number, hidden: RegExp): Promise<Record<string, unknown>> => {
     const response = await fetch(`${base}${path}`);
-    return { status: response.status, body: await response.text() };
+    assert.equal(response.status, status);
+    assert.doesNotMatch(await response.text(), hidden);
+    assert.equal(lines.length, 1);
+    return lines[0]!;
   };
 
   it('given Redis away, when a request needs it, then it answers 503 and the log has one warning without a stack', async () => {
-    const answer = await get('/redis-away');
-    assert.equal(answer.status, 503);
-    assert.doesNotMatch(answer.body, /at |MaxRetries/);
-    assert.equal(lines.length, 1);
-    assert.equal(lines[0]!.level, 40);
-    assert.equal(lines[0]!.url, '/redis-away');
-    assert.match(String(lines[0]!.cause), /max retries/);
-    assert.equal(lines[0]!.err, undefined);
+    const line = await theLogLineOf('/redis-away', 503, /at |MaxRetries/);
+    assert.equal(line.level, 40);
+    assert.equal(line.url, '/redis-away');
+    assert.match(String(line.cause), /max retries/);
+    assert.equal(line.err, undefined);
   });
 
   it('given a bug, when it throws, then it answers 500 without a stack and the log has an error with the stack', async () => {
-    const answer = await get('/a-bug');
-    assert.equal(answer.status, 500);
-    assert.doesNotMatch(answer.body, /at |TypeError/);
-    assert.equal(lines.length, 1);
-    assert.equal(lines[0]!.level, 50);
-    assert.match(String((lines[0]!.err as { stack?: string }).stack), /TypeError: cannot read properties of undefined/);
+    const line = await theLogLineOf('/a-bug', 500, /at |TypeError/);
+    assert.equal(line.level, 50);
+    assert.match(String((line.err as { stack?: string }).stack), /TypeError: cannot read properties of undefined/);
   });
 });
